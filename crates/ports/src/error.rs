@@ -1,0 +1,27 @@
+use std::error::Error;
+
+type Source = Box<dyn Error + Send + Sync>;
+
+/// What can go wrong in a task use case once the caller is authorized.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    /// No task with that id belongs to the owner (it may belong to someone else).
+    #[error("task not found")]
+    NotFound,
+    /// The store could not answer in time; the same request may succeed later.
+    #[error("task store unavailable")]
+    Unavailable(#[source] Source),
+    /// A bug or a broken invariant; details are for the logs only.
+    #[error("unexpected task store error")]
+    Unexpected(#[source] Source),
+}
+
+impl TaskError {
+    pub fn unavailable(source: impl Into<Source>) -> Self {
+        Self::Unavailable(source.into())
+    }
+
+    pub fn unexpected(source: impl Into<Source>) -> Self {
+        Self::Unexpected(source.into())
+    }
+}
