@@ -186,3 +186,36 @@ impl TaskRepository for InMemoryTaskRepository {
         self.with_state(|_| Ok(()))
     }
 }
+
+/// A `TokenVerifier` that knows a fixed set of tokens, for tests of the HTTP layer.
+#[derive(Debug, Default)]
+pub struct FixedTokens {
+    tokens: std::collections::HashMap<String, Result<crate::Claims, crate::AuthError>>,
+}
+
+impl FixedTokens {
+    /// `token` verifies as a token whose subject is `subject`.
+    pub fn with_subject(mut self, token: &str, subject: &str) -> Self {
+        let claims = crate::Claims {
+            subject: UserId::parse(subject).expect("a valid subject"),
+            expires_at: i64::MAX,
+        };
+        self.tokens.insert(token.to_owned(), Ok(claims));
+        self
+    }
+
+    /// `token` fails verification with `error`.
+    pub fn with_error(mut self, token: &str, error: crate::AuthError) -> Self {
+        self.tokens.insert(token.to_owned(), Err(error));
+        self
+    }
+}
+
+impl crate::TokenVerifier for FixedTokens {
+    async fn verify(&self, token: &str) -> Result<crate::Claims, crate::AuthError> {
+        self.tokens
+            .get(token)
+            .cloned()
+            .unwrap_or(Err(crate::AuthError::invalid("unknown test token")))
+    }
+}

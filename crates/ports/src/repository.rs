@@ -57,3 +57,59 @@ pub trait TaskRepository: Send + Sync + 'static {
     /// Whether the store answers now.
     fn ping(&self) -> impl Future<Output = Result<(), TaskError>> + Send;
 }
+
+/// A shared store is a store: lets a caller keep a handle on the one it hands over.
+impl<R: TaskRepository> TaskRepository for std::sync::Arc<R> {
+    fn list(
+        &self,
+        owner: &UserId,
+        query: &ListQuery,
+    ) -> impl Future<Output = Result<TaskPage, TaskError>> + Send {
+        (**self).list(owner, query)
+    }
+
+    fn create(
+        &self,
+        owner: &UserId,
+        task: &NewTask,
+    ) -> impl Future<Output = Result<Task, TaskError>> + Send {
+        (**self).create(owner, task)
+    }
+
+    fn get(
+        &self,
+        owner: &UserId,
+        id: TaskId,
+    ) -> impl Future<Output = Result<Task, TaskError>> + Send {
+        (**self).get(owner, id)
+    }
+
+    fn update(
+        &self,
+        owner: &UserId,
+        id: TaskId,
+        patch: &TaskPatch,
+    ) -> impl Future<Output = Result<Task, TaskError>> + Send {
+        (**self).update(owner, id, patch)
+    }
+
+    fn delete(
+        &self,
+        owner: &UserId,
+        id: TaskId,
+    ) -> impl Future<Output = Result<Task, TaskError>> + Send {
+        (**self).delete(owner, id)
+    }
+
+    fn toggle_completed(
+        &self,
+        owner: &UserId,
+        id: TaskId,
+    ) -> impl Future<Output = Result<Task, TaskError>> + Send {
+        (**self).toggle_completed(owner, id)
+    }
+
+    fn ping(&self) -> impl Future<Output = Result<(), TaskError>> + Send {
+        (**self).ping()
+    }
+}
