@@ -1,0 +1,6 @@
+//! The real `tasks-api` binary, started as a process: signals, logs, `.env`.
+
+mod logs;
+mod process;
+mod shutdown;
+mod startup;
