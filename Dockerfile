@@ -15,7 +15,8 @@ ENV APP_ENV=production \
     HOST=0.0.0.0 \
     PORT=8000
 EXPOSE 8000
-USER nonroot:nonroot
+# distroless "nonroot"
+USER 65532:65532
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["/app/tasks-api", "healthcheck"]
 ENTRYPOINT ["/app/tasks-api"]
