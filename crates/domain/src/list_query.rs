@@ -111,9 +111,11 @@ impl SearchText {
     }
 }
 
-/// The case folding used by search and title order: Unicode lowercase.
+/// The case folding used by search and title order: each code point's Unicode lowercase,
+/// without `str::to_lowercase`'s context rule for a final sigma, so that it agrees with
+/// PostgreSQL's `lower()` ("ΟΔΥΣΣΕΥΣ" folds to "οδυσσευσ" in both).
 pub fn fold_case(text: &str) -> String {
-    text.to_lowercase()
+    text.chars().flat_map(char::to_lowercase).collect()
 }
 
 /// Page size: 1 to 1000, 100 unless asked.
@@ -244,6 +246,12 @@ mod tests {
         assert_eq!(search.folded(), "äpfel");
         assert_eq!(search.as_str(), "ÄPFEL");
         assert!(SearchText::parse("\0").is_err());
+    }
+
+    #[test]
+    fn folding_is_per_code_point() {
+        assert_eq!(fold_case("ΟΔΥΣΣΕΥΣ"), "οδυσσευσ");
+        assert_eq!(fold_case("ÄPFEL Straße"), "äpfel straße");
     }
 
     #[test]

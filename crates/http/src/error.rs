@@ -7,13 +7,15 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use tasks_ports::{AuthError, Forbidden, TaskError};
+use utoipa::ToSchema;
 
 /// How long a client should wait before retrying when the database is unavailable.
 const DATABASE_RETRY_AFTER: Duration = Duration::from_secs(5);
 
 /// One field-level problem in a 422 answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
+    /// The body member, path or query parameter; `body` for the body as a whole.
     pub field: String,
     pub message: String,
 }
@@ -83,10 +85,14 @@ impl ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// Every error answer.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody<'a> {
+    /// One readable sentence.
     detail: String,
+    /// Each field that failed validation; only in 422 answers.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<FieldError>>, nullable = false)]
     errors: Option<&'a [FieldError]>,
 }
 

@@ -8,6 +8,7 @@ mod dto;
 mod error;
 mod handlers;
 mod middleware;
+mod openapi;
 mod pagination;
 mod routes;
 

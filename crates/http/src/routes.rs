@@ -1,45 +1,87 @@
-use actix_web::web;
+//! The route table. The router, the 405 answers' `Allow` header and the OpenAPI test that
+//! holds the document to the router all read it, so none of them can drift.
+
+use actix_web::http::Method;
+use actix_web::{FromRequest, Handler, Responder, Route, web};
 use tasks_ports::{TaskRepository, TokenVerifier};
 
 use crate::handlers::{
     complete_task, create_task, delete_task, get_task, health, list_tasks, method_not_allowed,
-    ready, update_task,
+    openapi_json, ready, update_task,
 };
 
+pub const HEALTH_PATH: &str = "/health";
+pub const READY_PATH: &str = "/ready";
+pub const OPENAPI_PATH: &str = "/openapi.json";
 pub const TASKS_PATH: &str = "/api/{user_id}/tasks";
 pub const TASK_PATH: &str = "/api/{user_id}/tasks/{task_id}";
 pub const COMPLETE_PATH: &str = "/api/{user_id}/tasks/{task_id}/complete";
 
-/// Every route; each resource answers other methods with 405 and `Allow`.
+/// One path and the handler for each method it serves.
+pub struct Endpoint {
+    pub path: &'static str,
+    routes: Vec<(Method, Route)>,
+}
+
+impl Endpoint {
+    fn new(path: &'static str) -> Self {
+        Self {
+            path,
+            routes: Vec::new(),
+        }
+    }
+
+    fn on<F, Args>(mut self, method: Method, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.routes
+            .push((method.clone(), web::method(method).to(handler)));
+        self
+    }
+
+    pub fn methods(&self) -> impl Iterator<Item = &Method> {
+        self.routes.iter().map(|(method, _)| method)
+    }
+
+    /// The actix resource; any other method gets 405 with `Allow`.
+    fn into_resource(self) -> actix_web::Resource {
+        let allow = self
+            .methods()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.routes
+            .into_iter()
+            .fold(web::resource(self.path), |resource, (_, route)| {
+                resource.route(route)
+            })
+            .default_service(web::to(method_not_allowed(allow)))
+    }
+}
+
+/// Every route the service answers.
+pub fn table<R: TaskRepository, V: TokenVerifier>() -> Vec<Endpoint> {
+    vec![
+        Endpoint::new(HEALTH_PATH).on(Method::GET, health),
+        Endpoint::new(READY_PATH).on(Method::GET, ready::<R, V>),
+        Endpoint::new(OPENAPI_PATH).on(Method::GET, openapi_json),
+        Endpoint::new(TASKS_PATH)
+            .on(Method::GET, list_tasks::<R, V>)
+            .on(Method::POST, create_task::<R, V>),
+        Endpoint::new(TASK_PATH)
+            .on(Method::GET, get_task::<R, V>)
+            .on(Method::PUT, update_task::<R, V>)
+            .on(Method::PATCH, update_task::<R, V>)
+            .on(Method::DELETE, delete_task::<R, V>),
+        Endpoint::new(COMPLETE_PATH).on(Method::PATCH, complete_task::<R, V>),
+    ]
+}
+
 pub fn routes<R: TaskRepository, V: TokenVerifier>(config: &mut web::ServiceConfig) {
-    config
-        .service(
-            web::resource("/health")
-                .get(health)
-                .default_service(web::to(method_not_allowed("GET"))),
-        )
-        .service(
-            web::resource("/ready")
-                .get(ready::<R, V>)
-                .default_service(web::to(method_not_allowed("GET"))),
-        )
-        .service(
-            web::resource(TASKS_PATH)
-                .get(list_tasks::<R, V>)
-                .post(create_task::<R, V>)
-                .default_service(web::to(method_not_allowed("GET, POST"))),
-        )
-        .service(
-            web::resource(TASK_PATH)
-                .get(get_task::<R, V>)
-                .put(update_task::<R, V>)
-                .patch(update_task::<R, V>)
-                .delete(delete_task::<R, V>)
-                .default_service(web::to(method_not_allowed("GET, PUT, PATCH, DELETE"))),
-        )
-        .service(
-            web::resource(COMPLETE_PATH)
-                .patch(complete_task::<R, V>)
-                .default_service(web::to(method_not_allowed("PATCH"))),
-        );
+    for endpoint in table::<R, V>() {
+        config.service(endpoint.into_resource());
+    }
 }

@@ -49,8 +49,7 @@ async fn serve(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn migrate(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
-    let applied =
-        tasks_store_postgres::run_migrations(settings.database.migration_url.expose()).await?;
+    let applied = tasks_server::startup::migrate(&settings.store).await?;
     tracing::info!(applied = ?applied, "database migrations up to date");
     Ok(())
 }

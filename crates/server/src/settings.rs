@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use config::{Config, Environment as EnvSource, File, FileFormat};
@@ -30,6 +30,9 @@ const PLAIN_NAMES: &[(&str, &str)] = &[
 ];
 
 const MIN_SECRET_BYTES: usize = 32;
+
+/// Where the embedded store lives when no `DATABASE_URL` is given (outside production).
+pub const DEFAULT_SQLITE_PATH: &str = "data/tasks.db";
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -61,7 +64,7 @@ pub enum AppEnvironment {
 pub struct Settings {
     pub environment: AppEnvironment,
     pub server: ServerSettings,
-    pub database: DatabaseSettings,
+    pub store: StoreSettings,
     pub auth: AuthSettings,
     pub cors_origins: Vec<String>,
     /// Settings that are legal but weaken a check; logged at startup.
@@ -75,6 +78,13 @@ pub struct ServerSettings {
     /// 0 = one per core.
     pub workers: usize,
     pub shutdown_timeout: Duration,
+}
+
+/// Which task store serves: PostgreSQL in production, or the embedded SQLite file.
+#[derive(Debug, Clone)]
+pub enum StoreSettings {
+    Postgres(DatabaseSettings),
+    Sqlite { path: PathBuf },
 }
 
 #[derive(Debug, Clone)]
@@ -188,20 +198,7 @@ impl Settings {
     fn validate(environment: AppEnvironment, raw: Raw) -> Result<Self, SettingsError> {
         let mut warnings = Vec::new();
         let auth = resolve_auth(raw.auth, &mut warnings)?;
-        if raw.database.url.trim().is_empty() {
-            return Err(SettingsError(
-                "DATABASE_URL is not set: give the PostgreSQL URL, e.g. postgres://user:password@host/db?sslmode=require".into(),
-            ));
-        }
-        let url = Secret(raw.database.url);
-        let migration_url = if raw.database.migration_url.is_empty() {
-            url.clone()
-        } else {
-            Secret(raw.database.migration_url)
-        };
-        if raw.database.max_connections == 0 {
-            return Err(SettingsError("database.max_connections must be at least 1".into()));
-        }
+        let store = resolve_store(environment, raw.database)?;
         Ok(Self {
             environment,
             server: ServerSettings {
@@ -210,20 +207,58 @@ impl Settings {
                 workers: raw.server.workers,
                 shutdown_timeout: Duration::from_secs(raw.server.shutdown_timeout_secs),
             },
-            database: DatabaseSettings {
-                url,
-                migration_url,
-                migrate_on_start: raw.database.migrate_on_start,
-                max_connections: raw.database.max_connections,
-                pool_wait_timeout: Duration::from_secs(raw.database.pool_wait_timeout_secs),
-                connect_timeout: Duration::from_secs(raw.database.connect_timeout_secs),
-                statement_timeout: Duration::from_secs(raw.database.statement_timeout_secs),
-            },
+            store,
             auth,
             cors_origins: parse_origins(&raw.cors.origins)?,
             warnings,
         })
     }
+}
+
+/// `sqlite://PATH` or no URL (outside production) is the embedded store; anything else
+/// is a PostgreSQL URL.
+fn resolve_store(
+    environment: AppEnvironment,
+    raw: RawDatabase,
+) -> Result<StoreSettings, SettingsError> {
+    let url = raw.url.trim();
+    if url.is_empty() {
+        return match environment {
+            AppEnvironment::Local => Ok(StoreSettings::Sqlite {
+                path: PathBuf::from(DEFAULT_SQLITE_PATH),
+            }),
+            AppEnvironment::Production => Err(SettingsError(
+                "DATABASE_URL is not set: production needs a PostgreSQL URL (or an explicit sqlite://PATH)".into(),
+            )),
+        };
+    }
+    if url.starts_with("sqlite:") {
+        let path = tasks_store_sqlite::sqlite_path_from_url(url).ok_or_else(|| {
+            SettingsError(format!(
+                "DATABASE_URL: {url:?} is not a SQLite URL like sqlite://data/tasks.db"
+            ))
+        })?;
+        return Ok(StoreSettings::Sqlite { path });
+    }
+    if raw.max_connections == 0 {
+        return Err(SettingsError(
+            "database.max_connections must be at least 1".into(),
+        ));
+    }
+    let url = Secret(url.to_owned());
+    let migration_url = match non_empty(raw.migration_url) {
+        Some(migration_url) => Secret(migration_url),
+        None => url.clone(),
+    };
+    Ok(StoreSettings::Postgres(DatabaseSettings {
+        url,
+        migration_url,
+        migrate_on_start: raw.migrate_on_start,
+        max_connections: raw.max_connections,
+        pool_wait_timeout: Duration::from_secs(raw.pool_wait_timeout_secs),
+        connect_timeout: Duration::from_secs(raw.connect_timeout_secs),
+        statement_timeout: Duration::from_secs(raw.statement_timeout_secs),
+    }))
 }
 
 fn non_empty(value: String) -> Option<String> {
@@ -241,7 +276,9 @@ fn resolve_claim_check(
 ) -> Option<String> {
     match explicit {
         Some(value) if value.trim().is_empty() => {
-            warnings.push(format!("{name} is empty: the token's {name} claim is not checked"));
+            warnings.push(format!(
+                "{name} is empty: the token's {name} claim is not checked"
+            ));
             None
         }
         Some(value) => Some(value.trim().to_owned()),
@@ -250,9 +287,13 @@ fn resolve_claim_check(
 }
 
 fn resolve_auth(raw: RawAuth, warnings: &mut Vec<String>) -> Result<AuthSettings, SettingsError> {
-    let better_auth_url = non_empty(raw.better_auth_url).map(|url| url.trim_end_matches('/').to_owned());
-    let jwks_url = non_empty(raw.jwks_url)
-        .or_else(|| better_auth_url.as_ref().map(|base| format!("{base}/api/auth/jwks")));
+    let better_auth_url =
+        non_empty(raw.better_auth_url).map(|url| url.trim_end_matches('/').to_owned());
+    let jwks_url = non_empty(raw.jwks_url).or_else(|| {
+        better_auth_url
+            .as_ref()
+            .map(|base| format!("{base}/api/auth/jwks"))
+    });
     let secret = non_empty(raw.secret);
     if let Some(secret) = &secret {
         if secret.len() < MIN_SECRET_BYTES {
@@ -270,8 +311,18 @@ fn resolve_auth(raw: RawAuth, warnings: &mut Vec<String>) -> Result<AuthSettings
     Ok(AuthSettings {
         secret: secret.map(Secret),
         jwks_url,
-        issuer: resolve_claim_check("JWT_ISSUER", raw.issuer, better_auth_url.as_deref(), warnings),
-        audience: resolve_claim_check("JWT_AUDIENCE", raw.audience, better_auth_url.as_deref(), warnings),
+        issuer: resolve_claim_check(
+            "JWT_ISSUER",
+            raw.issuer,
+            better_auth_url.as_deref(),
+            warnings,
+        ),
+        audience: resolve_claim_check(
+            "JWT_AUDIENCE",
+            raw.audience,
+            better_auth_url.as_deref(),
+            warnings,
+        ),
         leeway: Duration::from_secs(raw.leeway_secs),
         jwks_fetch_timeout: Duration::from_secs(raw.jwks_fetch_timeout_secs),
     })
@@ -315,7 +366,10 @@ mod tests {
     }
 
     fn minimal(extra: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let mut vars = vec![("DATABASE_URL", "postgres://db/tasks"), ("BETTER_AUTH_SECRET", SECRET)];
+        let mut vars = vec![
+            ("DATABASE_URL", "postgres://db/tasks"),
+            ("BETTER_AUTH_SECRET", SECRET),
+        ];
         vars.extend_from_slice(extra);
         load(&vars)
     }
@@ -329,15 +383,26 @@ mod tests {
         assert_eq!(settings.cors_origins, ["http://localhost:3000"]);
         assert_eq!(settings.auth.leeway, Duration::from_secs(30));
         assert_eq!(settings.auth.issuer, None);
-        assert_eq!(settings.database.migration_url, settings.database.url);
-        assert!(settings.database.migrate_on_start);
+        let StoreSettings::Postgres(database) = &settings.store else {
+            panic!("a PostgreSQL URL selects PostgreSQL");
+        };
+        assert_eq!(database.migration_url, database.url);
+        assert!(database.migrate_on_start);
     }
 
     #[test]
     fn plain_names_beat_app_variables() {
-        let settings = minimal(&[("APP__SERVER__PORT", "9000"), ("PORT", "9100"), ("APP__DATABASE__MAX_CONNECTIONS", "3")]).unwrap();
+        let settings = minimal(&[
+            ("APP__SERVER__PORT", "9000"),
+            ("PORT", "9100"),
+            ("APP__DATABASE__MAX_CONNECTIONS", "3"),
+        ])
+        .unwrap();
         assert_eq!(settings.server.port, 9100);
-        assert_eq!(settings.database.max_connections, 3);
+        let StoreSettings::Postgres(database) = &settings.store else {
+            panic!("a PostgreSQL URL selects PostgreSQL");
+        };
+        assert_eq!(database.max_connections, 3);
     }
 
     #[test]
@@ -348,15 +413,29 @@ mod tests {
             ("BETTER_AUTH_URL", "http://localhost:3000/"),
         ])
         .unwrap();
-        assert_eq!(settings.auth.jwks_url.as_deref(), Some("http://localhost:3000/api/auth/jwks"));
-        assert_eq!(settings.auth.issuer.as_deref(), Some("http://localhost:3000"));
-        assert_eq!(settings.auth.audience.as_deref(), Some("http://localhost:3000"));
+        assert_eq!(
+            settings.auth.jwks_url.as_deref(),
+            Some("http://localhost:3000/api/auth/jwks")
+        );
+        assert_eq!(
+            settings.auth.issuer.as_deref(),
+            Some("http://localhost:3000")
+        );
+        assert_eq!(
+            settings.auth.audience.as_deref(),
+            Some("http://localhost:3000")
+        );
         assert!(settings.auth.secret.is_none());
     }
 
     #[test]
     fn empty_issuer_turns_the_check_off_with_a_warning() {
-        let settings = minimal(&[("BETTER_AUTH_URL", "http://a"), ("JWT_ISSUER", ""), ("JWT_AUDIENCE", "api")]).unwrap();
+        let settings = minimal(&[
+            ("BETTER_AUTH_URL", "http://a"),
+            ("JWT_ISSUER", ""),
+            ("JWT_AUDIENCE", "api"),
+        ])
+        .unwrap();
         assert_eq!(settings.auth.issuer, None);
         assert_eq!(settings.auth.audience.as_deref(), Some("api"));
         assert_eq!(settings.warnings.len(), 1);
@@ -365,7 +444,11 @@ mod tests {
 
     #[test]
     fn short_secret_stops_startup() {
-        let error = load(&[("DATABASE_URL", "postgres://db"), ("BETTER_AUTH_SECRET", "short")]).unwrap_err();
+        let error = load(&[
+            ("DATABASE_URL", "postgres://db"),
+            ("BETTER_AUTH_SECRET", "short"),
+        ])
+        .unwrap_err();
         assert!(error.to_string().contains("BETTER_AUTH_SECRET"), "{error}");
     }
 
@@ -376,9 +459,32 @@ mod tests {
     }
 
     #[test]
-    fn missing_database_url_stops_startup() {
-        let error = load(&[("BETTER_AUTH_SECRET", SECRET)]).unwrap_err();
+    fn no_database_url_means_the_embedded_store_locally() {
+        let settings = load(&[("BETTER_AUTH_SECRET", SECRET)]).unwrap();
+        assert!(
+            matches!(&settings.store, StoreSettings::Sqlite { path } if path == Path::new(DEFAULT_SQLITE_PATH))
+        );
+        let settings = load(&[
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("DATABASE_URL", "sqlite://tmp/x.db"),
+        ])
+        .unwrap();
+        assert!(
+            matches!(&settings.store, StoreSettings::Sqlite { path } if path == Path::new("tmp/x.db"))
+        );
+    }
+
+    #[test]
+    fn production_never_picks_sqlite_silently() {
+        let error = load(&[("APP_ENV", "production"), ("BETTER_AUTH_SECRET", SECRET)]).unwrap_err();
         assert!(error.to_string().contains("DATABASE_URL"), "{error}");
+        let settings = load(&[
+            ("APP_ENV", "production"),
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("DATABASE_URL", "sqlite:///var/lib/tasks.db"),
+        ])
+        .unwrap();
+        assert!(matches!(settings.store, StoreSettings::Sqlite { .. }));
     }
 
     #[test]
@@ -393,17 +499,28 @@ mod tests {
 
     #[test]
     fn several_origins() {
-        let settings = minimal(&[("CORS_ORIGINS", "http://localhost:3000, https://app.example.com")]).unwrap();
-        assert_eq!(settings.cors_origins, ["http://localhost:3000", "https://app.example.com"]);
+        let settings = minimal(&[(
+            "CORS_ORIGINS",
+            "http://localhost:3000, https://app.example.com",
+        )])
+        .unwrap();
+        assert_eq!(
+            settings.cors_origins,
+            ["http://localhost:3000", "https://app.example.com"]
+        );
     }
 
     #[test]
     fn production_listens_everywhere() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
-        let env = [("APP_ENV", "production"), ("DATABASE_URL", "postgres://db"), ("BETTER_AUTH_SECRET", SECRET)]
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let env = [
+            ("APP_ENV", "production"),
+            ("DATABASE_URL", "postgres://db"),
+            ("BETTER_AUTH_SECRET", SECRET),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
         let settings = Settings::load(&dir, &env).unwrap();
         assert_eq!(settings.server.host, "0.0.0.0");
     }

@@ -5,10 +5,11 @@ use std::net::TcpListener;
 use actix_web::dev::Server;
 use actix_web::{HttpServer, web};
 use tasks_auth_jwt::{JwtVerifier, SharedSecret, VerifierSettings};
-use tasks_ports::TaskService;
+use tasks_ports::{TaskRepository, TaskService};
 use tasks_store_postgres::{PostgresSettings, PostgresTaskRepository, run_migrations};
+use tasks_store_sqlite::SqliteTaskRepository;
 
-use crate::settings::{AuthSettings, DatabaseSettings, Settings};
+use crate::settings::{AuthSettings, DatabaseSettings, ServerSettings, Settings, StoreSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -16,6 +17,8 @@ pub enum StartupError {
     Migration(#[from] tasks_store_postgres::MigrationError),
     #[error("database settings: {0}")]
     Database(#[from] tasks_store_postgres::SetupError),
+    #[error("SQLite store: {0}")]
+    Sqlite(#[from] tasks_store_sqlite::SetupError),
     #[error("token verification: {0}")]
     Verifier(#[from] tasks_auth_jwt::SetupError),
     #[error("cannot listen on {address}: {source}")]
@@ -43,7 +46,10 @@ pub fn postgres_settings(database: &DatabaseSettings) -> PostgresSettings {
 
 fn verifier_settings(auth: &AuthSettings) -> VerifierSettings {
     VerifierSettings {
-        secret: auth.secret.as_ref().map(|secret| SharedSecret::new(secret.expose())),
+        secret: auth
+            .secret
+            .as_ref()
+            .map(|secret| SharedSecret::new(secret.expose())),
         jwks_url: auth.jwks_url.clone(),
         issuer: auth.issuer.clone(),
         audience: auth.audience.clone(),
@@ -52,49 +58,81 @@ fn verifier_settings(auth: &AuthSettings) -> VerifierSettings {
     }
 }
 
+/// Brings the store's schema up to date: PostgreSQL under an advisory lock, SQLite as it
+/// opens.
+pub async fn migrate(store: &StoreSettings) -> Result<Vec<String>, StartupError> {
+    match store {
+        StoreSettings::Postgres(database) => {
+            Ok(run_migrations(database.migration_url.expose()).await?)
+        }
+        StoreSettings::Sqlite { path } => {
+            SqliteTaskRepository::open(path)?;
+            Ok(Vec::new())
+        }
+    }
+}
+
+fn bind(server: &ServerSettings) -> Result<(TcpListener, u16), StartupError> {
+    let address = format!("{}:{}", server.host, server.port);
+    let listen_error = |source| StartupError::Listen {
+        address: address.clone(),
+        source,
+    };
+    let listener = TcpListener::bind(&address).map_err(listen_error)?;
+    let port = listener.local_addr().map_err(listen_error)?.port();
+    Ok((listener, port))
+}
+
+/// The HTTP server over one store; the only code that is generic over the store type.
+fn serve<R: TaskRepository>(
+    repository: R,
+    verifier: web::Data<JwtVerifier>,
+    settings: &Settings,
+    listener: TcpListener,
+) -> std::io::Result<Server> {
+    let service = web::Data::new(TaskService::new(repository));
+    let origins = settings.cors_origins.clone();
+    let mut server = HttpServer::new(move || {
+        tasks_http::app(service.clone(), verifier.clone(), origins.clone())
+    })
+    .shutdown_timeout(settings.server.shutdown_timeout.as_secs())
+    // actix stops abruptly on SIGINT; both signals are handled below, gracefully.
+    .disable_signals();
+    if settings.server.workers > 0 {
+        server = server.workers(settings.server.workers);
+    }
+    Ok(server.listen(listener)?.run())
+}
+
 impl Application {
     /// Migrates (unless switched off), connects lazily, binds, and returns before serving.
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
         for warning in &settings.warnings {
             tracing::warn!("{warning}");
         }
-        if settings.database.migrate_on_start {
-            let applied = run_migrations(settings.database.migration_url.expose()).await?;
-            tracing::info!(applied = ?applied, "database migrations up to date");
-        }
-        let repository = PostgresTaskRepository::connect(&postgres_settings(&settings.database))?;
-        let verifier = JwtVerifier::new(verifier_settings(&settings.auth))?;
-
-        let address = format!("{}:{}", settings.server.host, settings.server.port);
-        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Listen {
-            address: address.clone(),
+        let verifier = web::Data::new(JwtVerifier::new(verifier_settings(&settings.auth))?);
+        let (listener, port) = bind(&settings.server)?;
+        let listen_error = |source| StartupError::Listen {
+            address: format!("{}:{port}", settings.server.host),
             source,
-        })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartupError::Listen {
-                address: address.clone(),
-                source,
-            })?
-            .port();
-
-        let service = web::Data::new(TaskService::new(repository));
-        let verifier = web::Data::new(verifier);
-        let origins = settings.cors_origins.clone();
-        let mut server = HttpServer::new(move || {
-            tasks_http::app(service.clone(), verifier.clone(), origins.clone())
-        })
-        .shutdown_timeout(settings.server.shutdown_timeout.as_secs())
-        // actix stops abruptly on SIGINT; both signals are handled below, gracefully.
-        .disable_signals();
-        if settings.server.workers > 0 {
-            server = server.workers(settings.server.workers);
-        }
-        let server = server
-            .listen(listener)
-            .map_err(|source| StartupError::Listen { address, source })?
-            .run();
-        tracing::info!(port, store = "postgres", "listening");
+        };
+        let server = match &settings.store {
+            StoreSettings::Postgres(database) => {
+                if database.migrate_on_start {
+                    let applied = migrate(&settings.store).await?;
+                    tracing::info!(?applied, "database migrations up to date");
+                }
+                let repository = PostgresTaskRepository::connect(&postgres_settings(database))?;
+                tracing::info!(store = "postgres", "task store ready");
+                serve(repository, verifier, settings, listener).map_err(listen_error)?
+            }
+            StoreSettings::Sqlite { path } => {
+                let repository = SqliteTaskRepository::open(path)?;
+                tracing::info!(store = "sqlite", path = %path.display(), "task store ready");
+                serve(repository, verifier, settings, listener).map_err(listen_error)?
+            }
+        };
+        tracing::info!(port, "listening");
         Ok(Self { port, server })
     }
 

@@ -1,26 +1,35 @@
 use tasks_domain::{
     DomainError, Limit, ListQuery, Offset, SearchText, SortKey, SortOrder, StatusFilter,
 };
+use utoipa::IntoParams;
 use validator::{Validate, ValidationError};
 
+use super::schemas;
 use super::validation::{into_api_error, rule_broken};
 use crate::error::ApiError;
 
 /// The list endpoint's query string, as sent. Unknown parameters are ignored; when one is
 /// repeated, the last one counts.
-#[derive(Debug, Default, Validate)]
+#[derive(Debug, Default, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     #[validate(custom(function = "valid_status"))]
+    #[param(schema_with = schemas::status)]
     pub status: Option<String>,
     #[validate(custom(function = "valid_sort"))]
+    #[param(schema_with = schemas::sort)]
     pub sort: Option<String>,
     #[validate(custom(function = "valid_order"))]
+    #[param(schema_with = schemas::order)]
     pub order: Option<String>,
     #[validate(custom(function = "valid_search"))]
+    #[param(schema_with = schemas::search)]
     pub q: Option<String>,
     #[validate(custom(function = "valid_limit"))]
+    #[param(schema_with = schemas::limit)]
     pub limit: Option<String>,
     #[validate(custom(function = "valid_offset"))]
+    #[param(schema_with = schemas::offset)]
     pub offset: Option<String>,
 }
 

@@ -2,6 +2,7 @@
 
 mod field;
 mod list_params;
+mod schemas;
 mod task_bodies;
 mod task_response;
 mod validation;

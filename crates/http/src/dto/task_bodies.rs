@@ -1,26 +1,36 @@
 use serde::Deserialize;
+use serde_json::json;
 use tasks_domain::{Description, DomainError, NewTask, TaskPatch, Title};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Schema, SchemaType};
+use utoipa::{PartialSchema, ToSchema};
 use validator::{Validate, ValidationError};
 
-use super::Field;
 use super::validation::{self, into_api_error, rule_broken};
+use super::{Field, schemas};
 use crate::error::ApiError;
 
-/// `POST /api/{user_id}/tasks`. Unknown members, read-only ones included, are ignored.
-#[derive(Debug, Default, Deserialize, Validate)]
+/// A new task. Unknown members, read-only ones (`id`, `user_id`, timestamps) included, are
+/// ignored, so a whole task may be sent back.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"title": "Buy milk", "description": "2 litres"})))]
 pub struct CreateTaskBody {
     #[serde(default)]
     #[validate(custom(function = "validation::title_required"))]
+    #[schema(schema_with = schemas::title, required = true)]
     pub title: Field<String>,
     #[serde(default)]
     #[validate(custom(function = "validation::description"))]
+    #[schema(schema_with = schemas::description)]
     pub description: Field<String>,
     #[serde(default)]
     #[validate(custom(function = "validation::completed"))]
+    #[schema(schema_with = schemas::completed)]
     pub completed: Field<bool>,
 }
 
-/// `PUT` / `PATCH /api/{user_id}/tasks/{task_id}`: any of the three, at least one.
+/// `PUT` / `PATCH /api/{user_id}/tasks/{task_id}`: any of the three, at least one. Its
+/// schema is written by hand below: the derive cannot say "at least one of".
 #[derive(Debug, Default, Deserialize, Validate)]
 #[validate(schema(function = "names_a_field"))]
 pub struct UpdateTaskBody {
@@ -35,11 +45,45 @@ pub struct UpdateTaskBody {
     pub completed: Field<bool>,
 }
 
-/// `PATCH /api/{user_id}/tasks/{task_id}/complete`: `{}` toggles, `{"completed": b}` sets.
-#[derive(Debug, Default, Deserialize, Validate)]
+impl PartialSchema for UpdateTaskBody {
+    fn schema() -> RefOr<Schema> {
+        let members = ObjectBuilder::new()
+            .property("title", schemas::title())
+            .property("description", schemas::description())
+            .property("completed", schemas::completed())
+            .min_properties(Some(1));
+        // Unknown members are ignored, so `minProperties` alone would let them count.
+        let names_one = ["title", "description", "completed"].into_iter().fold(
+            AnyOfBuilder::new(),
+            |any_of, name| {
+                any_of.item(
+                    ObjectBuilder::new()
+                        .schema_type(SchemaType::AnyValue)
+                        .required(name),
+                )
+            },
+        );
+        AllOfBuilder::new()
+            .item(members)
+            .item(names_one)
+            .description(Some(
+                "A partial update: any of `title`, `description` (`null` clears it) and \
+                 `completed`, at least one. Unknown and read-only members are ignored.",
+            ))
+            .examples([json!({"description": null, "completed": true})])
+            .into()
+    }
+}
+
+impl ToSchema for UpdateTaskBody {}
+
+/// `{}` (or no body at all) toggles `completed`; `{"completed": b}` sets it.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"completed": true})))]
 pub struct CompleteTaskBody {
     #[serde(default)]
     #[validate(custom(function = "validation::completed"))]
+    #[schema(schema_with = schemas::completed)]
     pub completed: Field<bool>,
 }
 

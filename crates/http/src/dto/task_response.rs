@@ -1,16 +1,28 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use tasks_domain::Task;
+use utoipa::ToSchema;
 
 /// A task as every endpoint returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = Task, examples(json!({
+    "id": 17, "user_id": "x2JfHq8pLk", "title": "Buy milk", "description": null,
+    "completed": false, "created_at": "2026-11-27T15:00:00.123456Z",
+    "updated_at": "2026-11-27T15:00:00.123456Z"
+})))]
 pub struct TaskResponse {
+    /// Assigned by the database.
     pub id: i64,
+    /// The owner: the `sub` of the token that created it.
     pub user_id: String,
     pub title: String,
+    #[schema(required = true)]
     pub description: Option<String>,
     pub completed: bool,
+    /// RFC 3339, UTC, microseconds.
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

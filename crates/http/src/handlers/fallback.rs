@@ -9,11 +9,11 @@ pub async fn route_not_found() -> Result<HttpResponse, ApiError> {
 
 /// A known path with a method it does not serve.
 pub fn method_not_allowed(
-    allow: &'static str,
+    allow: String,
 ) -> impl Fn() -> std::future::Ready<Result<HttpResponse, ApiError>> + Clone {
     move || {
         std::future::ready(Err(ApiError::MethodNotAllowed {
-            allow: allow.to_owned(),
+            allow: allow.clone(),
         }))
     }
 }

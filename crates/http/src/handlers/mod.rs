@@ -1,7 +1,12 @@
-mod fallback;
-mod probes;
-mod tasks;
+//! Modules are visible to the crate so that `openapi` can name each handler's
+//! `#[utoipa::path]`.
 
+pub mod api_doc;
+mod fallback;
+pub mod probes;
+pub mod tasks;
+
+pub use api_doc::openapi_json;
 pub use fallback::{method_not_allowed, route_not_found};
 pub use probes::{health, ready};
 pub use tasks::{complete_task, create_task, delete_task, get_task, list_tasks, update_task};

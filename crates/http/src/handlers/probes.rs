@@ -1,30 +1,88 @@
+use actix_web::http::header::RETRY_AFTER;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use tasks_ports::{TaskRepository, TaskService, TokenVerifier};
+use utoipa::ToSchema;
 
-/// Liveness: the process serves. Touches nothing else.
-pub async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+use crate::routes::{HEALTH_PATH, READY_PATH};
+
+/// How long a client should wait before asking `/ready` again.
+const READY_RETRY_AFTER_SECS: u32 = 5;
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum Liveness {
+    Ok,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+struct Health {
+    status: Liveness,
+}
+
+/// Liveness: the process serves.
+///
+/// Touches nothing else, the database included.
+#[utoipa::path(
+    get,
+    path = HEALTH_PATH,
+    tag = "service",
+    responses((status = OK, description = "The process serves", body = Health)),
+)]
+pub async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(Health {
+        status: Liveness::Ok,
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum ReadyState {
+    Ready,
+    Unavailable,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum CheckState {
+    Ok,
+    Unavailable,
+}
+
+#[derive(Serialize, ToSchema)]
 struct Readiness {
-    status: &'static str,
+    status: ReadyState,
     checks: Checks,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Checks {
-    database: &'static str,
+    database: CheckState,
+    /// Present when signing keys are fetched from a JWKS endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
-    jwks: Option<&'static str>,
+    #[schema(nullable = false)]
+    jwks: Option<CheckState>,
 }
 
-fn check(ok: bool) -> &'static str {
-    if ok { "ok" } else { "unavailable" }
+fn check(ok: bool) -> CheckState {
+    if ok {
+        CheckState::Ok
+    } else {
+        CheckState::Unavailable
+    }
 }
 
 /// Readiness: the database answers and, when keys are fetched, some were.
+#[utoipa::path(
+    get,
+    path = READY_PATH,
+    tag = "service",
+    responses(
+        (status = OK, description = "Ready to serve", body = Readiness),
+        (status = SERVICE_UNAVAILABLE, description = "A check failed", body = Readiness,
+            headers(("Retry-After" = u32, description = "Seconds to wait before asking again"))),
+    ),
+)]
 pub async fn ready<R: TaskRepository, V: TokenVerifier>(
     service: web::Data<TaskService<R>>,
     verifier: web::Data<V>,
@@ -33,7 +91,11 @@ pub async fn ready<R: TaskRepository, V: TokenVerifier>(
     let jwks = verifier.remote_keys_ready();
     let ready = database && jwks.unwrap_or(true);
     let body = Readiness {
-        status: if ready { "ready" } else { "unavailable" },
+        status: if ready {
+            ReadyState::Ready
+        } else {
+            ReadyState::Unavailable
+        },
         checks: Checks {
             database: check(database),
             jwks: jwks.map(check),
@@ -43,7 +105,7 @@ pub async fn ready<R: TaskRepository, V: TokenVerifier>(
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable()
-            .insert_header((actix_web::http::header::RETRY_AFTER, 5))
+            .insert_header((RETRY_AFTER, READY_RETRY_AFTER_SECS))
             .json(body)
     }
 }

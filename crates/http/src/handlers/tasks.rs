@@ -10,7 +10,9 @@ use crate::auth::Authorized;
 use crate::body::{parse_json, read_json, read_limited, require_json_content_type};
 use crate::dto::{CompleteTaskBody, CreateTaskBody, ListParams, TaskResponse, UpdateTaskBody};
 use crate::error::ApiError;
+use crate::openapi::{BodyRejected, TaskNotFound, TaskPath, UserPath};
 use crate::pagination::next_page_link;
+use crate::routes::{COMPLETE_PATH, TASK_PATH, TASKS_PATH};
 
 type Service<R> = web::Data<TaskService<R>>;
 
@@ -28,6 +30,21 @@ fn task_id(req: &HttpRequest) -> Result<TaskId, ApiError> {
     Err(ApiError::invalid_field("task_id", "must be an integer"))
 }
 
+/// Lists the user's tasks, a page at a time.
+#[utoipa::path(
+    get,
+    path = TASKS_PATH,
+    tag = "tasks",
+    params(UserPath, ListParams),
+    responses(
+        (status = OK, description = "One page of tasks", body = [TaskResponse], headers(
+            ("X-Total-Count" = u64,
+                description = "How many tasks match `status` and `q`, over all pages"),
+            ("Link" = String, description = "`<…>; rel=\"next\"`: this query with `offset` \
+                advanced; only when there is a next page"),
+        )),
+    ),
+)]
 pub async fn list_tasks<R: TaskRepository, V: TokenVerifier>(
     access: Authorized<V>,
     req: HttpRequest,
@@ -49,6 +66,20 @@ pub async fn list_tasks<R: TaskRepository, V: TokenVerifier>(
     ))
 }
 
+/// Creates a task.
+#[utoipa::path(
+    post,
+    path = TASKS_PATH,
+    tag = "tasks",
+    params(UserPath),
+    request_body = CreateTaskBody,
+    responses(
+        (status = CREATED, description = "The new task", body = TaskResponse, headers(
+            ("Location" = String, description = "`/api/{user_id}/tasks/{id}`"),
+        )),
+        BodyRejected,
+    ),
+)]
 pub async fn create_task<R: TaskRepository, V: TokenVerifier>(
     access: Authorized<V>,
     req: HttpRequest,
@@ -65,6 +96,14 @@ pub async fn create_task<R: TaskRepository, V: TokenVerifier>(
         .json(TaskResponse::from(task)))
 }
 
+/// Returns one task.
+#[utoipa::path(
+    get,
+    path = TASK_PATH,
+    tag = "tasks",
+    params(TaskPath),
+    responses((status = OK, description = "The task", body = TaskResponse), TaskNotFound),
+)]
 pub async fn get_task<R: TaskRepository, V: TokenVerifier>(
     access: Authorized<V>,
     req: HttpRequest,
@@ -75,7 +114,21 @@ pub async fn get_task<R: TaskRepository, V: TokenVerifier>(
     Ok(HttpResponse::Ok().json(TaskResponse::from(task)))
 }
 
-/// PUT and PATCH alike: a partial update.
+/// Updates some of a task's fields; PUT and PATCH alike.
+///
+/// `updated_at` moves.
+#[utoipa::path(
+    method(put, patch),
+    path = TASK_PATH,
+    tag = "tasks",
+    params(TaskPath),
+    request_body = UpdateTaskBody,
+    responses(
+        (status = OK, description = "The updated task", body = TaskResponse),
+        TaskNotFound,
+        BodyRejected,
+    ),
+)]
 pub async fn update_task<R: TaskRepository, V: TokenVerifier>(
     access: Authorized<V>,
     req: HttpRequest,
@@ -90,7 +143,16 @@ pub async fn update_task<R: TaskRepository, V: TokenVerifier>(
     Ok(HttpResponse::Ok().json(TaskResponse::from(task)))
 }
 
-/// Answers with the deleted task: the seed's client reads JSON from every success.
+/// Deletes a task and answers with it.
+///
+/// A JSON body, because the seed's client reads JSON from every success.
+#[utoipa::path(
+    delete,
+    path = TASK_PATH,
+    tag = "tasks",
+    params(TaskPath),
+    responses((status = OK, description = "The deleted task", body = TaskResponse), TaskNotFound),
+)]
 pub async fn delete_task<R: TaskRepository, V: TokenVerifier>(
     access: Authorized<V>,
     req: HttpRequest,
@@ -101,7 +163,27 @@ pub async fn delete_task<R: TaskRepository, V: TokenVerifier>(
     Ok(HttpResponse::Ok().json(TaskResponse::from(task)))
 }
 
-/// An empty body (whatever its type) or `{}` toggles; `{"completed": b}` sets.
+/// Toggles or sets a task's `completed`.
+///
+/// An empty body (whatever its `Content-Type`) or `{}` toggles it in one atomic statement;
+/// `{"completed": b}` sets it.
+#[utoipa::path(
+    patch,
+    path = COMPLETE_PATH,
+    tag = "tasks",
+    params(TaskPath),
+    // A `ref`: an `Option<_>` body would be documented as nullable, and `null` is 422.
+    request_body(
+        content = ref("#/components/schemas/CompleteTaskBody"),
+        content_type = "application/json",
+        description = "Optional: no body, or `{}`, toggles `completed`",
+    ),
+    responses(
+        (status = OK, description = "The task", body = TaskResponse),
+        TaskNotFound,
+        BodyRejected,
+    ),
+)]
 pub async fn complete_task<R: TaskRepository, V: TokenVerifier>(
     access: Authorized<V>,
     req: HttpRequest,

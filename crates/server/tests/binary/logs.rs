@@ -58,10 +58,20 @@ async fn production_logs_are_json_request_lines_without_secrets() {
             .clone()
     };
     let first = request_line("log-test-1").to_string();
-    for expected in ["\"POST\"", "/api/alice/tasks", "\"status\":201", "latency_ms", "\"user_id\":\"alice\""] {
+    for expected in [
+        "\"POST\"",
+        "/api/alice/tasks",
+        "\"status\":201",
+        "latency_ms",
+        "\"user_id\":\"alice\"",
+    ] {
         assert!(first.contains(expected), "{expected} missing from {first}");
     }
-    assert!(request_line("log-test-2").to_string().contains("\"status\":401"));
+    assert!(
+        request_line("log-test-2")
+            .to_string()
+            .contains("\"status\":401")
+    );
 
     let everything = lines.join("\n");
     assert!(!everything.contains(&token), "a token was logged");

@@ -42,12 +42,16 @@ async fn finishes_in_flight_requests_on(signal: &str) {
         "new connections are refused after {signal}"
     );
 
-    in_flight.write_all(tail.as_bytes()).expect("rest of the body sent");
+    in_flight
+        .write_all(tail.as_bytes())
+        .expect("rest of the body sent");
     let mut response = String::new();
     in_flight
         .set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout set");
-    in_flight.read_to_string(&mut response).expect("response read");
+    in_flight
+        .read_to_string(&mut response)
+        .expect("response read");
     assert!(response.starts_with("HTTP/1.1 201"), "{response}");
 
     let status = binary

@@ -24,12 +24,18 @@ fn a_bad_setting_stops_startup_with_one_line_naming_it() {
     let (ok, output) = run(
         directory.path(),
         &[],
-        &[("DATABASE_URL", "postgres://127.0.0.1/x"), ("BETTER_AUTH_SECRET", "too-short")],
+        &[
+            ("DATABASE_URL", "postgres://127.0.0.1/x"),
+            ("BETTER_AUTH_SECRET", "too-short"),
+        ],
     );
     assert!(!ok);
     assert_eq!(output.trim().lines().count(), 1, "{output}");
     assert!(output.contains("BETTER_AUTH_SECRET"), "{output}");
-    assert!(!output.contains("too-short"), "the secret was printed: {output}");
+    assert!(
+        !output.contains("too-short"),
+        "the secret was printed: {output}"
+    );
 }
 
 #[tokio::test]
@@ -46,7 +52,9 @@ async fn dot_env_is_loaded_without_overriding_the_environment() {
     .expect(".env written");
     // PORT from the environment wins over the .env file's unusable port 1.
     let binary = Binary::start(directory.path(), &[("PORT", "0")]);
-    let health = reqwest::get(binary.url("/ready")).await.expect("request sent");
+    let health = reqwest::get(binary.url("/ready"))
+        .await
+        .expect("request sent");
     assert_eq!(health.status(), 200);
 }
 
@@ -57,7 +65,10 @@ async fn migrate_subcommand_applies_migrations_and_exits() {
     let (ok, output) = run(
         directory.path(),
         &["migrate"],
-        &[("DATABASE_URL", database.url()), ("BETTER_AUTH_SECRET", SECRET)],
+        &[
+            ("DATABASE_URL", database.url()),
+            ("BETTER_AUTH_SECRET", SECRET),
+        ],
     );
     assert!(ok, "{output}");
     assert!(output.contains("migrations up to date"), "{output}");

@@ -1,0 +1,22 @@
+use crate::hmac::MIN_SECRET_BYTES;
+
+/// Why a [`JwtVerifier`](crate::JwtVerifier) could not be built; each message names the
+/// setting to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(
+        "no token verification configured: set BETTER_AUTH_SECRET (shared secret) and/or \
+         BETTER_AUTH_URL or JWKS_URL (JWKS)"
+    )]
+    NothingConfigured,
+    #[error("BETTER_AUTH_SECRET must be at least {MIN_SECRET_BYTES} bytes long")]
+    SecretTooShort,
+    #[error("JWKS URL {url:?} is not a valid http(s) URL")]
+    InvalidJwksUrl { url: String },
+    #[error("the expected {claim} must not be empty; leave it unset to turn the check off")]
+    EmptyExpectedClaim { claim: &'static str },
+    #[error("could not build the HTTP client for the JWKS")]
+    HttpClient(#[source] reqwest::Error),
+    #[error("the JWKS verifier must be created inside a Tokio runtime")]
+    NoRuntime,
+}

@@ -1,0 +1,164 @@
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+/// How the server answers the next requests.
+#[derive(Clone)]
+pub(crate) enum Reply {
+    Jwks {
+        body: String,
+        cache_control: Option<&'static str>,
+        delay: Duration,
+    },
+    Status(u16),
+    /// Reads the request, then never answers.
+    Hang,
+}
+
+impl Reply {
+    pub(crate) fn keys(keys: &[Value]) -> Self {
+        Self::Jwks {
+            body: json!({ "keys": keys }).to_string(),
+            cache_control: None,
+            delay: Duration::ZERO,
+        }
+    }
+
+    pub(crate) fn cache_control(mut self, value: &'static str) -> Self {
+        if let Self::Jwks { cache_control, .. } = &mut self {
+            *cache_control = Some(value);
+        }
+        self
+    }
+
+    pub(crate) fn delayed(mut self, by: Duration) -> Self {
+        if let Self::Jwks { delay, .. } = &mut self {
+            *delay = by;
+        }
+        self
+    }
+}
+
+/// A JWKS endpoint on 127.0.0.1 whose answers the test scripts, recording every request.
+pub(crate) struct JwksServer {
+    url: String,
+    origin: String,
+    reply: Arc<Mutex<Reply>>,
+    requests: Arc<Mutex<Vec<(Instant, String)>>>,
+    accept_loop: JoinHandle<()>,
+}
+
+impl JwksServer {
+    pub(crate) async fn start(reply: Reply) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let reply = Arc::new(Mutex::new(reply));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let accept_loop = tokio::spawn({
+            let (reply, requests) = (Arc::clone(&reply), Arc::clone(&requests));
+            async move {
+                while let Ok((stream, _)) = listener.accept().await {
+                    tokio::spawn(answer(stream, Arc::clone(&reply), Arc::clone(&requests)));
+                }
+            }
+        });
+        Self {
+            url: format!("{origin}/api/auth/jwks"),
+            origin,
+            reply,
+            requests,
+            accept_loop,
+        }
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The same server under another path, e.g. for a URL an attacker would plant.
+    pub(crate) fn url_for(&self, path: &str) -> String {
+        format!("{}{path}", self.origin)
+    }
+
+    pub(crate) fn reply_with(&self, reply: Reply) {
+        *self.reply.lock().unwrap() = reply;
+    }
+
+    pub(crate) fn requests(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+
+    pub(crate) fn request_times(&self) -> Vec<Instant> {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(at, _)| *at)
+            .collect()
+    }
+
+    pub(crate) fn request_paths(&self) -> Vec<String> {
+        let requests = self.requests.lock().unwrap();
+        requests.iter().map(|(_, path)| path.clone()).collect()
+    }
+}
+
+impl Drop for JwksServer {
+    fn drop(&mut self) {
+        self.accept_loop.abort();
+    }
+}
+
+async fn answer(
+    mut stream: TcpStream,
+    reply: Arc<Mutex<Reply>>,
+    requests: Arc<Mutex<Vec<(Instant, String)>>>,
+) {
+    let mut request = Vec::new();
+    let mut buffer = [0; 1024];
+    while !request.windows(4).any(|window| window == b"\r\n\r\n") {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => request.extend_from_slice(&buffer[..read]),
+        }
+    }
+    let request_line = String::from_utf8_lossy(&request);
+    let path = request_line
+        .split(' ')
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    requests.lock().unwrap().push((Instant::now(), path));
+
+    let reply = reply.lock().unwrap().clone();
+    let (status, body, cache_control) = match reply {
+        Reply::Hang => return std::future::pending().await,
+        Reply::Status(status) => (status, String::new(), None),
+        Reply::Jwks {
+            body,
+            cache_control,
+            delay,
+        } => {
+            tokio::time::sleep(delay).await;
+            (200, body, cache_control)
+        }
+    };
+    let mut response = format!(
+        "HTTP/1.1 {status} Scripted\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    if let Some(cache_control) = cache_control {
+        response.push_str(&format!("Cache-Control: {cache_control}\r\n"));
+    }
+    response.push_str("\r\n");
+    response.push_str(&body);
+    // The client may have given up (timeout); nothing to do about it here.
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}

@@ -1,0 +1,230 @@
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool::Runtime;
+use deadpool::managed::Object;
+use diesel::dsl::{not, now};
+use diesel::prelude::*;
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use tasks_domain::{ListQuery, NewTask, Task, TaskId, TaskPage, TaskPatch, UserId};
+use tasks_ports::{TaskError, TaskRepository};
+
+use crate::connection::ConnectionRecipe;
+use crate::errors::{self, StatementTimedOut};
+use crate::models::{NewTaskRow, TaskChanges, TaskRow};
+use crate::schema::tasks;
+use crate::{PostgresSettings, SetupError, listing};
+
+/// Tasks in PostgreSQL, one SQL statement per use case.
+#[derive(Clone)]
+pub struct PostgresTaskRepository {
+    pool: Pool<AsyncPgConnection>,
+    statement_timeout: Duration,
+}
+
+impl PostgresTaskRepository {
+    /// Builds the pool without opening a connection: the database need not be up yet, and
+    /// calls made while it is down fail with [`TaskError::Unavailable`]. Fails only on
+    /// settings that can never work, such as an unparsable URL.
+    pub fn connect(settings: &PostgresSettings) -> Result<Self, SetupError> {
+        let recipe = Arc::new(ConnectionRecipe::parse(
+            &settings.url,
+            settings.connect_timeout,
+            Some(settings.statement_timeout),
+        )?);
+        let mut manager_config = ManagerConfig::default();
+        // The recipe holds the URL, parsed once above, so the manager's copy goes unused.
+        manager_config.custom_setup = Box::new(move |_url| {
+            let recipe = Arc::clone(&recipe);
+            Box::pin(async move { recipe.establish().await })
+        });
+        let manager =
+            AsyncDieselConnectionManager::new_with_config(settings.url.as_str(), manager_config);
+        let pool = Pool::builder(manager)
+            .max_size(settings.max_connections)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(settings.pool_wait_timeout))
+            .create_timeout(Some(settings.connect_timeout))
+            .recycle_timeout(Some(settings.statement_timeout))
+            .build()
+            .expect("the builder has a runtime, which is all that build() checks");
+        Ok(Self {
+            pool,
+            statement_timeout: settings.statement_timeout,
+        })
+    }
+
+    /// Runs `statement` on a pooled connection within the statement timeout.
+    async fn run<T>(
+        &self,
+        statement: impl AsyncFnOnce(&mut AsyncPgConnection) -> QueryResult<T>,
+    ) -> Result<T, TaskError> {
+        let mut connection = self.pool.get().await.map_err(errors::from_pool)?;
+        match tokio::time::timeout(self.statement_timeout, statement(&mut connection)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => {
+                // diesel-async drops the SQLSTATE, so a FATAL error (the server shutting
+                // down or ending the session) looks like a statement's plain error; unlike
+                // that one, it leaves a session that no longer answers.
+                if errors::is_unclassified(&error) && !self.still_answers(&mut connection).await {
+                    drop(Object::take(connection));
+                    return Err(TaskError::unavailable(error));
+                }
+                Err(errors::from_query(error))
+            }
+            Err(_) => {
+                // The abandoned statement may still be running on this connection: close it
+                // rather than hand it to the next caller.
+                drop(Object::take(connection));
+                Err(TaskError::unavailable(StatementTimedOut(
+                    self.statement_timeout,
+                )))
+            }
+        }
+    }
+
+    /// Whether the session answers a trivial statement within the statement timeout.
+    async fn still_answers(&self, connection: &mut AsyncPgConnection) -> bool {
+        let probe = connection.batch_execute("SELECT 1");
+        matches!(
+            tokio::time::timeout(self.statement_timeout, probe).await,
+            Ok(Ok(()))
+        )
+    }
+}
+
+/// The task `id`, if `owner` owns it.
+fn owned_task(
+    owner: &UserId,
+    id: TaskId,
+) -> diesel::dsl::Filter<diesel::dsl::Find<tasks::table, i64>, diesel::dsl::Eq<tasks::user_id, &str>>
+{
+    tasks::table
+        .find(id.get())
+        .filter(tasks::user_id.eq(owner.as_str()))
+}
+
+fn to_task(row: TaskRow) -> Result<Task, TaskError> {
+    Task::try_from(row).map_err(TaskError::unexpected)
+}
+
+impl TaskRepository for PostgresTaskRepository {
+    async fn list(&self, owner: &UserId, query: &ListQuery) -> Result<TaskPage, TaskError> {
+        let rows: Vec<(TaskRow, i64)> = self
+            .run(async |connection| listing::page(owner, query).load(connection).await)
+            .await?;
+        let total = match rows.as_slice() {
+            [(_, total), ..] => *total,
+            // Past the last match, no row carries the total: count on their own.
+            [] if query.offset.get() > 0 => {
+                self.run(async |connection| {
+                    listing::matching(owner, query)
+                        .count()
+                        .get_result(connection)
+                        .await
+                })
+                .await?
+            }
+            [] => 0,
+        };
+        Ok(TaskPage {
+            tasks: rows
+                .into_iter()
+                .map(|(row, _)| to_task(row))
+                .collect::<Result<_, _>>()?,
+            total: u64::try_from(total).map_err(TaskError::unexpected)?,
+        })
+    }
+
+    async fn create(&self, owner: &UserId, task: &NewTask) -> Result<Task, TaskError> {
+        let row = self
+            .run(async |connection| {
+                diesel::insert_into(tasks::table)
+                    .values(NewTaskRow::new(owner, task))
+                    .returning(TaskRow::as_returning())
+                    .get_result(connection)
+                    .await
+            })
+            .await?;
+        to_task(row)
+    }
+
+    async fn get(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
+        let row = self
+            .run(async |connection| {
+                owned_task(owner, id)
+                    .select(TaskRow::as_select())
+                    .get_result(connection)
+                    .await
+            })
+            .await?;
+        to_task(row)
+    }
+
+    async fn update(
+        &self,
+        owner: &UserId,
+        id: TaskId,
+        patch: &TaskPatch,
+    ) -> Result<Task, TaskError> {
+        let row = self
+            .run(async |connection| {
+                diesel::update(owned_task(owner, id))
+                    .set((TaskChanges::from(patch), tasks::updated_at.eq(now)))
+                    .returning(TaskRow::as_returning())
+                    .get_result(connection)
+                    .await
+            })
+            .await?;
+        to_task(row)
+    }
+
+    async fn delete(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
+        let row = self
+            .run(async |connection| {
+                diesel::delete(owned_task(owner, id))
+                    .returning(TaskRow::as_returning())
+                    .get_result(connection)
+                    .await
+            })
+            .await?;
+        to_task(row)
+    }
+
+    async fn toggle_completed(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
+        // One statement: concurrent toggles serialize on the row lock, none is lost.
+        let row = self
+            .run(async |connection| {
+                diesel::update(owned_task(owner, id))
+                    .set((
+                        tasks::completed.eq(not(tasks::completed)),
+                        tasks::updated_at.eq(now),
+                    ))
+                    .returning(TaskRow::as_returning())
+                    .get_result(connection)
+                    .await
+            })
+            .await?;
+        to_task(row)
+    }
+
+    async fn ping(&self) -> Result<(), TaskError> {
+        self.run(async |connection| {
+            diesel::sql_query("SELECT 1").execute(connection).await?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+impl fmt::Debug for PostgresTaskRepository {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresTaskRepository")
+            .field("pool", &self.pool.status())
+            .field("statement_timeout", &self.statement_timeout)
+            .finish()
+    }
+}

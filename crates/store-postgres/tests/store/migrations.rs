@@ -1,0 +1,130 @@
+use tasks_store_postgres::run_migrations;
+use tasks_store_postgres::testing::TestDatabase;
+use tokio::task::JoinSet;
+use tokio_postgres::{Client, NoTls};
+
+const VERSION: &str = "20261127000000";
+
+async fn client(database: &TestDatabase) -> Client {
+    let (client, connection) = tokio_postgres::connect(database.url(), NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// Turns the migrated test database back into one that was never migrated.
+async fn unmigrate(client: &Client) {
+    client
+        .batch_execute("DROP TABLE tasks; DROP TABLE __diesel_schema_migrations;")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn migrating_twice_applies_once() {
+    let database = TestDatabase::create().await;
+    unmigrate(&client(&database).await).await;
+
+    assert_eq!(run_migrations(database.url()).await.unwrap(), [VERSION]);
+    assert!(run_migrations(database.url()).await.unwrap().is_empty());
+}
+
+// On a multi-threaded runtime, where the other tests' current-thread one is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_migrations_take_turns() {
+    let database = TestDatabase::create().await;
+    unmigrate(&client(&database).await).await;
+
+    let mut runs = JoinSet::new();
+    for _ in 0..4 {
+        let url = database.url().to_owned();
+        runs.spawn(async move { run_migrations(&url).await });
+    }
+    let mut applied = Vec::new();
+    while let Some(run) = runs.join_next().await {
+        applied.extend(run.unwrap().unwrap());
+    }
+    assert_eq!(applied, [VERSION]);
+}
+
+#[tokio::test]
+async fn better_auth_tables_are_left_alone() {
+    let database = TestDatabase::create().await;
+    let client = client(&database).await;
+    unmigrate(&client).await;
+    let better_auth = r#"
+        CREATE TABLE "user" (id text PRIMARY KEY, name text NOT NULL, email text NOT NULL);
+        CREATE TABLE session (id text PRIMARY KEY, "userId" text NOT NULL REFERENCES "user" (id));
+        INSERT INTO "user" VALUES ('u1', 'Ada', 'ada@example.com');
+        INSERT INTO session VALUES ('s1', 'u1');
+    "#;
+    client.batch_execute(better_auth).await.unwrap();
+    let snapshot = async || {
+        let columns = client
+            .query(
+                "SELECT table_name::text, column_name::text, data_type::text \
+                 FROM information_schema.columns \
+                 WHERE table_name IN ('user', 'session') ORDER BY 1, 2",
+                &[],
+            )
+            .await
+            .unwrap();
+        let rows = client
+            .query(r#"SELECT u.id, u.name, u.email, s.id FROM "user" u JOIN session s ON s."userId" = u.id"#, &[])
+            .await
+            .unwrap();
+        let show = |row: &tokio_postgres::Row| {
+            (0..row.len())
+                .map(|index| row.get::<_, String>(index))
+                .collect::<Vec<_>>()
+        };
+        (
+            columns.iter().map(show).collect::<Vec<_>>(),
+            rows.iter().map(show).collect::<Vec<_>>(),
+        )
+    };
+    let before = snapshot().await;
+
+    assert_eq!(run_migrations(database.url()).await.unwrap(), [VERSION]);
+    assert_eq!(snapshot().await, before);
+    assert_eq!(before.1, [["u1", "Ada", "ada@example.com", "s1"]]);
+}
+
+#[tokio::test]
+async fn the_schema_guards_its_invariants() {
+    let database = TestDatabase::create().await;
+    let client = client(&database).await;
+
+    let index = client
+        .query_one(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'tasks' AND indexname <> 'tasks_pkey'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(
+        index
+            .get::<_, String>(0)
+            .ends_with("(user_id, created_at DESC, id DESC)")
+    );
+    for bad_row in [
+        "INSERT INTO tasks (user_id, title) VALUES ('', 't')",
+        "INSERT INTO tasks (user_id, title) VALUES ('u', '')",
+        "INSERT INTO tasks (user_id, title) VALUES ('u', repeat('x', 201))",
+        "INSERT INTO tasks (user_id, title, description) VALUES ('u', 't', repeat('x', 1001))",
+        "INSERT INTO tasks (id, user_id, title) VALUES (1, 'u', 't')",
+    ] {
+        assert!(client.batch_execute(bad_row).await.is_err(), "{bad_row}");
+    }
+    let defaults = client
+        .query_one(
+            "INSERT INTO tasks (user_id, title) VALUES ('u', 't') \
+             RETURNING completed, created_at = updated_at",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(!defaults.get::<_, bool>(0));
+    assert!(defaults.get::<_, bool>(1));
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Schemathesis against the real binary: serves tasks-api on a free port over a fresh
+# PostgreSQL database and runs every check on its own GET /openapi.json with a valid
+# token. Fails on any 5xx, any answer the document does not describe, any schema-valid
+# request refused and any schema-invalid one accepted.
+#
+# Needs python3, psql and a PostgreSQL server in TEST_DATABASE_URL (default
+# postgres://postgres@127.0.0.1:5432/postgres; scripts/ensure-postgres.sh starts one).
+# SCHEMATHESIS_MAX_EXAMPLES sets the test cases per operation and phase (default 100).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+readonly SCHEMATHESIS_VERSION=4.32.5
+readonly MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-100}
+readonly ADMIN_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+readonly USER_ID=schemathesis-user
+readonly WORK=target/schemathesis
+mkdir -p "$WORK"
+
+echo "== schemathesis $SCHEMATHESIS_VERSION"
+venv=$WORK/venv
+if [[ "$("$venv/bin/schemathesis" --version 2>/dev/null)" != *" $SCHEMATHESIS_VERSION" ]]; then
+  python3 -m venv --clear "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
+echo "== building tasks-api"
+cargo build --quiet -p tasks-server
+
+database=tasks_schemathesis_$$
+server_pid=
+cleanup() {
+  if [[ -n $server_pid ]]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $database WITH (FORCE)" || true
+}
+trap cleanup EXIT
+
+psql "$ADMIN_URL" -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $database"
+database_url=$(python3 - "$ADMIN_URL" "$database" <<'EOF'
+import sys
+from urllib.parse import urlsplit
+
+url, name = sys.argv[1:]
+print(urlsplit(url)._replace(path="/" + name).geturl())
+EOF
+)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+secret=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+
+echo "== serving on 127.0.0.1:$port"
+DATABASE_URL=$database_url BETTER_AUTH_SECRET=$secret HOST=127.0.0.1 PORT=$port \
+  RUST_LOG=${RUST_LOG:-warn} target/debug/tasks-api serve >"$WORK/server.log" 2>&1 &
+server_pid=$!
+base_url=http://127.0.0.1:$port
+for _ in $(seq 1 60); do
+  curl -fs "$base_url/ready" >/dev/null && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
+  sleep 0.5
+done
+curl -fs "$base_url/ready" >/dev/null || { echo "tasks-api is not ready" >&2; cat "$WORK/server.log"; exit 1; }
+
+# An HS256 token for USER_ID, valid for an hour.
+token=$(BETTER_AUTH_SECRET=$secret python3 - "$USER_ID" <<'EOF'
+import base64, hashlib, hmac, json, os, sys, time
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+now = int(time.time())
+header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+claims = b64(json.dumps({"sub": sys.argv[1], "iat": now, "exp": now + 3600}).encode())
+signed = f"{header}.{claims}".encode()
+key = os.environ["BETTER_AUTH_SECRET"].encode()
+print(f"{header}.{claims}.{b64(hmac.new(key, signed, hashlib.sha256).digest())}")
+EOF
+)
+
+# The token and the user stay out of the command line; schemathesis reads them from here.
+cat >"$WORK/schemathesis.toml" <<'EOF'
+[auth.openapi.bearer]
+bearer = "${TASKS_TOKEN}"
+
+[parameters]
+"path.user_id" = "${TASKS_USER_ID}"
+
+# A valid request for this user may only miss a task; nothing else counts as accepted.
+[checks.positive_data_acceptance]
+expected-statuses = ["2xx", "404"]
+EOF
+
+echo "== schemathesis run"
+TASKS_TOKEN=$token TASKS_USER_ID=$USER_ID \
+  "$venv/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run "$base_url/openapi.json" \
+  --checks all \
+  --max-examples "$MAX_EXAMPLES" \
+  --generation-database "$WORK/examples" \
+  --no-color "$@"

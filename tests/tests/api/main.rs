@@ -1,0 +1,11 @@
+//! The HTTP contract (`shared/spec/api.md`), end to end: each test starts the real
+//! application over a fresh PostgreSQL database of its own.
+
+mod auth;
+mod concurrency;
+mod cors_and_headers;
+mod listing;
+mod ownership;
+mod service_routes;
+mod tasks;
+mod validation;
