@@ -6,12 +6,14 @@
 #
 # Needs python3, psql and a PostgreSQL server in TEST_DATABASE_URL (default
 # postgres://postgres@127.0.0.1:5432/postgres; scripts/ensure-postgres.sh starts one).
-# SCHEMATHESIS_MAX_EXAMPLES sets the test cases per operation and phase (default 100).
+# SCHEMATHESIS_MAX_EXAMPLES sets the test cases per operation and phase (default 200:
+# about 2000 requests in all, a few minutes on two cores); extra arguments go to
+# `schemathesis run` (e.g. `--seed N` to replay a run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 readonly SCHEMATHESIS_VERSION=4.32.5
-readonly MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-100}
+readonly MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-200}
 readonly ADMIN_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 readonly USER_ID=schemathesis-user
 readonly WORK=target/schemathesis

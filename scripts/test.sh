@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# The whole test suite: unit, adapter and end-to-end tests. Tests that need PostgreSQL use
+# The whole test suite: unit, adapter and end-to-end tests, the end-to-end HTTP suite a
+# second time on the embedded SQLite store. Tests that need PostgreSQL use
 # TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
 cargo test --workspace "$@"
+echo "== end-to-end HTTP suite on the SQLite store"
+TEST_STORE=sqlite cargo test -p tasks-e2e --test api "$@"

@@ -21,8 +21,37 @@ pub struct TestApp {
     pub address: String,
     pub port: u16,
     pub client: Client,
-    /// Kept so the database lives as long as the app; dropped with `WITH (FORCE)` after.
-    pub database: TestDatabase,
+    /// Kept so the database lives as long as the app, and is removed after it.
+    pub store: TestStore,
+}
+
+/// The store a test app runs on: PostgreSQL unless `TEST_STORE=sqlite`, so the same
+/// tests run against either.
+pub enum TestStore {
+    /// Dropped `WITH (FORCE)` after the test.
+    Postgres(TestDatabase),
+    /// A SQLite file in a directory removed after the test.
+    Sqlite(tempfile::TempDir),
+}
+
+impl TestStore {
+    async fn create() -> Self {
+        match std::env::var("TEST_STORE").as_deref() {
+            Ok("sqlite") => Self::Sqlite(tempfile::tempdir().expect("a temporary directory")),
+            Ok("postgres") | Err(_) => Self::Postgres(TestDatabase::create().await),
+            Ok(other) => panic!("TEST_STORE must be postgres or sqlite, not {other:?}"),
+        }
+    }
+
+    /// The `DATABASE_URL` that selects this store.
+    pub fn url(&self) -> String {
+        match self {
+            Self::Postgres(database) => database.url().to_owned(),
+            Self::Sqlite(directory) => {
+                format!("sqlite://{}", directory.path().join("tasks.db").display())
+            }
+        }
+    }
 }
 
 /// Starts the app with the test defaults: its own database, `BETTER_AUTH_SECRET`, port 0.
@@ -33,9 +62,10 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app with extra variables, as the process environment would give them.
 /// Nothing is read from the real environment or from a `.env` file.
 pub async fn spawn_app_with(variables: &[(&str, &str)]) -> TestApp {
-    let database = TestDatabase::create().await;
+    let store = TestStore::create().await;
+    let database_url = store.url();
     let mut env: HashMap<String, String> = [
-        ("DATABASE_URL", database.url()),
+        ("DATABASE_URL", database_url.as_str()),
         ("BETTER_AUTH_SECRET", SECRET),
         ("PORT", "0"),
         ("APP__SERVER__WORKERS", "2"),
@@ -60,7 +90,7 @@ pub async fn spawn_app_with(variables: &[(&str, &str)]) -> TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a reqwest client"),
-        database,
+        store,
     }
 }
 

@@ -1,5 +1,8 @@
 use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
 
 use crate::middleware::X_REQUEST_ID;
 
@@ -32,4 +35,20 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
     allowed_origins
         .iter()
         .fold(cors, |cors, origin| cors.allowed_origin(origin))
+}
+
+/// actix-cors adds `Access-Control-Allow-Credentials` and `-Expose-Headers` to every
+/// response, even when it withholds `Access-Control-Allow-Origin` from an origin it does
+/// not allow. Without an allowed origin no CORS header is sent at all.
+pub async fn only_for_allowed_origins(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+        headers.remove(header::ACCESS_CONTROL_ALLOW_CREDENTIALS);
+        headers.remove(header::ACCESS_CONTROL_EXPOSE_HEADERS);
+    }
+    Ok(response)
 }

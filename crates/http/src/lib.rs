@@ -43,6 +43,7 @@ pub fn app<R: TaskRepository, V: TokenVerifier>(
         .wrap(NormalizePath::trim())
         .wrap(from_fn(middleware::api_security_headers))
         .wrap(cors::cors(&cors_origins))
+        .wrap(from_fn(cors::only_for_allowed_origins))
         .wrap(TracingLogger::<middleware::RequestSpan>::new())
         .wrap(from_fn(middleware::request_id))
 }
