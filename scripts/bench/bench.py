@@ -186,7 +186,7 @@ class Server:
         self.binary = binary
         self.port = free_port()
         self.env = {**env, "PORT": str(self.port)}
-        self.log_path = workdir / f"server-{name}.log"
+        self.log_path = workdir / ("server-" + re.sub(r"[^A-Za-z0-9]+", "-", name) + ".log")
         self.process: subprocess.Popen | None = None
         self.time_to_ready_ms: float | None = None
         self.idle_rss_kib: int | None = None

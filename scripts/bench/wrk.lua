@@ -26,8 +26,8 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
+-- wrk.init sets the Host header, then calls this.
 function init(args)
-  wrk.init(args) -- sets the Host header
   for i, user in ipairs(users) do
     local headers = { ["Authorization"] = user.auth }
     list[i] = wrk.format("GET", "/api/" .. user.id .. "/tasks", headers)

@@ -57,7 +57,8 @@ const options = {
   database: pool,
   emailAndPassword: { enabled: true },
   plugins: [jwt({ jwks })],
-  trustedOrigins: (env.BA_TRUSTED_ORIGINS || "").split(",").filter(Boolean),
+  // Its own origin (trusted anyway) and the browser page's.
+  trustedOrigins: [new URL(baseURL).origin, ...(env.BA_TRUSTED_ORIGINS || "").split(",").filter(Boolean)],
   telemetry: { enabled: false },
   rateLimit: { enabled: false },
 };

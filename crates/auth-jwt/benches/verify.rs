@@ -34,7 +34,10 @@ fn b64(bytes: impl AsRef<[u8]>) -> String {
 
 /// Claims as Better Auth issues them, valid for an hour.
 fn claims() -> Value {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     json!({
         "sub": "x2JfHq8pLk0123456789abcdefghijk", "iat": now, "exp": now + 3600,
         "email": "someone@example.com", "name": "Someone",

@@ -3,6 +3,8 @@
 //! [`JwtVerifier`] checks HS256/HS384/HS512 tokens against the shared `BETTER_AUTH_SECRET`
 //! and asymmetric ones (EdDSA, ES256/384/512, RS256/384/512, PS256/384/512) against keys
 //! fetched from a JWKS URL, then applies the same claim rules to both (contract §1).
+//! Verified tokens are kept in a bounded cache keyed by their SHA-256 digest
+//! ([`TokenCacheSettings`]), emptied whenever the JWKS key set changes.
 
 mod algorithm;
 mod claims;
@@ -15,8 +17,10 @@ mod jws;
 mod settings;
 #[cfg(test)]
 mod test_support;
+mod token_cache;
 mod verifier;
 
 pub use error::SetupError;
 pub use settings::{DEFAULT_JWKS_FETCH_TIMEOUT, DEFAULT_LEEWAY, SharedSecret, VerifierSettings};
+pub use token_cache::TokenCacheSettings;
 pub use verifier::JwtVerifier;

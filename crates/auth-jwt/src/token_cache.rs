@@ -167,9 +167,7 @@ impl TokenCache {
     /// Keeps the claims of a token just verified, unless the cache was emptied since
     /// `generation` was read.
     pub(crate) fn insert(&self, key: TokenKey, claims: &Claims, now: i64, generation: u64) {
-        let valid_until = claims
-            .expires_at
-            .min(now.saturating_add(self.max_ttl_secs));
+        let valid_until = claims.expires_at.min(now.saturating_add(self.max_ttl_secs));
         if valid_until <= now {
             return;
         }
@@ -207,6 +205,7 @@ impl TokenCache {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.shards
             .iter()
@@ -333,7 +332,12 @@ mod tests {
         let survivor = keys[15];
         cache.insert(survivor, &claims("b", NOW + 600), NOW, cache.generation());
         // Later, the short-lived ones have expired: they make room, not the survivor.
-        cache.insert(keys[16], &claims("c", NOW + 600), NOW + 10, cache.generation());
+        cache.insert(
+            keys[16],
+            &claims("c", NOW + 600),
+            NOW + 10,
+            cache.generation(),
+        );
         assert!(cache.get(&survivor, NOW + 10).is_some());
         assert!(cache.get(&keys[16], NOW + 10).is_some());
         assert_eq!(cache.len(), 2);

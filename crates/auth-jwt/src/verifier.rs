@@ -1,4 +1,5 @@
 use std::fmt;
+use std::sync::Arc;
 
 use tasks_ports::{AuthError, Claims, TokenVerifier};
 
@@ -6,21 +7,43 @@ use crate::claims::{ClaimsPolicy, unix_now};
 use crate::error::SetupError;
 use crate::hmac::HmacVerifier;
 use crate::jwks::{JwksVerifier, RefreshPolicy};
-use crate::jws::Jws;
+use crate::jws::{Jws, MAX_TOKEN_BYTES};
 use crate::settings::VerifierSettings;
+use crate::token_cache::{TokenCache, TokenCacheSettings, TokenKey};
 
 /// Verifies bearer tokens: `HS*` with the shared secret, every other algorithm with the
-/// JWKS, then the same claim rules for both.
+/// JWKS, then the same claim rules for both. Tokens that pass are remembered in a bounded
+/// cache (see [`TokenCacheSettings`]), so that a token presented again costs a hash and a
+/// lookup rather than a signature check.
 pub struct JwtVerifier {
     shared_secret: Option<HmacVerifier>,
     jwks: Option<JwksVerifier>,
     claims: ClaimsPolicy,
+    cache: Option<Arc<TokenCache>>,
 }
 
 impl JwtVerifier {
-    /// Builds the verifier. With a JWKS URL this must run inside a Tokio runtime: the first
-    /// fetch starts in the background, and neither its wait nor its failure delays this.
+    /// Builds the verifier, with the default token cache. With a JWKS URL this must run
+    /// inside a Tokio runtime: the first fetch starts in the background, and neither its
+    /// wait nor its failure delays this.
     pub fn new(settings: VerifierSettings) -> Result<Self, SetupError> {
+        Self::with_token_cache(settings, TokenCacheSettings::default())
+    }
+
+    /// Like [`new`](Self::new), with the token cache sized by `cache`
+    /// ([`TokenCacheSettings::DISABLED`] checks every token in full).
+    pub fn with_token_cache(
+        settings: VerifierSettings,
+        cache: TokenCacheSettings,
+    ) -> Result<Self, SetupError> {
+        Self::build(settings, cache, RefreshPolicy::default())
+    }
+
+    pub(crate) fn build(
+        settings: VerifierSettings,
+        cache: TokenCacheSettings,
+        refresh: RefreshPolicy,
+    ) -> Result<Self, SetupError> {
         if settings.secret.is_none() && settings.jwks_url.is_none() {
             return Err(SetupError::NothingConfigured);
         }
@@ -30,23 +53,37 @@ impl JwtVerifier {
             .as_ref()
             .map(HmacVerifier::new)
             .transpose()?;
+        let cache = TokenCache::new(cache).map(Arc::new);
         let jwks = settings
             .jwks_url
             .as_deref()
             .map(|url| {
-                JwksVerifier::start(url, settings.jwks_fetch_timeout, RefreshPolicy::default())
+                // A token verified with a key that has since left the set must be checked
+                // again (and refused): a new key set empties the cache.
+                let cache = cache.clone();
+                let on_keys_changed = move || {
+                    if let Some(cache) = &cache {
+                        cache.clear();
+                    }
+                };
+                JwksVerifier::start(
+                    url,
+                    settings.jwks_fetch_timeout,
+                    refresh,
+                    Box::new(on_keys_changed),
+                )
             })
             .transpose()?;
         Ok(Self {
             shared_secret,
             jwks,
             claims,
+            cache,
         })
     }
-}
 
-impl TokenVerifier for JwtVerifier {
-    async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+    /// The full check: signature, then claims.
+    async fn verify_uncached(&self, token: &str) -> Result<Claims, AuthError> {
         let jws = Jws::parse(token)?;
         if jws.header.alg.is_hmac() {
             self.shared_secret
@@ -70,6 +107,34 @@ impl TokenVerifier for JwtVerifier {
         self.claims.check(&payload, unix_now())
     }
 
+    #[cfg(test)]
+    pub(crate) fn cached_tokens(&self) -> usize {
+        self.cache.as_ref().map_or(0, |cache| cache.len())
+    }
+}
+
+impl TokenVerifier for JwtVerifier {
+    async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        // An oversized token is refused by the full check before anything is decoded; do
+        // not spend a hash on it.
+        let Some(cache) = self
+            .cache
+            .as_ref()
+            .filter(|_| token.len() <= MAX_TOKEN_BYTES)
+        else {
+            return self.verify_uncached(token).await;
+        };
+        let key = TokenKey::of(token);
+        if let Some(claims) = cache.get(&key, unix_now()) {
+            return Ok(claims);
+        }
+        // Read before the keys are: if they change meanwhile, this result is not kept.
+        let generation = cache.generation();
+        let claims = self.verify_uncached(token).await?;
+        cache.insert(key, &claims, unix_now(), generation);
+        Ok(claims)
+    }
+
     fn remote_keys_ready(&self) -> Option<bool> {
         self.jwks.as_ref().map(JwksVerifier::keys_ready)
     }
@@ -81,6 +146,7 @@ impl fmt::Debug for JwtVerifier {
             .field("shared_secret", &self.shared_secret.is_some())
             .field("jwks", &self.jwks.is_some())
             .field("claims", &self.claims)
+            .field("token_cache", &self.cache.is_some())
             .finish()
     }
 }

@@ -43,8 +43,10 @@ fn encode(c: &mut Criterion) {
     let mut group = c.benchmark_group("list_json");
     group.bench_function("100 tasks: TaskResponse + serde_json", |b| {
         b.iter(|| {
-            let page: Vec<TaskResponse> =
-                black_box(tasks.clone()).into_iter().map(TaskResponse::from).collect();
+            let page: Vec<TaskResponse> = black_box(tasks.clone())
+                .into_iter()
+                .map(TaskResponse::from)
+                .collect();
             serde_json::to_vec(&page).unwrap()
         });
     });
@@ -86,8 +88,14 @@ fn handler(c: &mut Criterion) {
     });
     let mut group = c.benchmark_group("list_request");
     for (name, uri) in [
-        ("GET /api/{u}/tasks (100 tasks)", format!("/api/{USER}/tasks")),
-        ("GET /api/{u}/tasks?limit=1", format!("/api/{USER}/tasks?limit=1")),
+        (
+            "GET /api/{u}/tasks (100 tasks)",
+            format!("/api/{USER}/tasks"),
+        ),
+        (
+            "GET /api/{u}/tasks?limit=1",
+            format!("/api/{USER}/tasks?limit=1"),
+        ),
     ] {
         group.bench_function(name, |b| {
             b.iter(|| {

@@ -1,9 +1,11 @@
-use actix_cors::Cors;
-use actix_web::body::MessageBody;
+use actix_cors::{Cors, CorsError};
+use actix_web::ResponseError;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 
+use crate::error::ApiError;
 use crate::middleware::X_REQUEST_ID;
 
 /// Only the configured origins, with credentials; never `*`. Requests from other origins
@@ -37,18 +39,30 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
         .fold(cors, |cors, origin| cors.allowed_origin(origin))
 }
 
-/// actix-cors adds `Access-Control-Allow-Credentials` and `-Expose-Headers` to every
-/// response, even when it withholds `Access-Control-Allow-Origin` from an origin it does
-/// not allow. Without an allowed origin no CORS header is sent at all.
+/// Two corrections to actix-cors, which sits inside this: it adds
+/// `Access-Control-Allow-Credentials` and `-Expose-Headers` to every response, even when it
+/// withholds `Access-Control-Allow-Origin` from an origin it does not allow (here no CORS
+/// header is sent at all then); and it answers a refused preflight in plain text (here it
+/// goes through the contract's JSON errors like everything else).
 pub async fn only_for_allowed_origins(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let mut response = next.call(req).await?;
+    let refusal = response
+        .response()
+        .error()
+        .and_then(|error| error.as_error::<CorsError>())
+        .map(ToString::to_string);
+    if let Some(reason) = refusal {
+        let (request, _) = response.into_parts();
+        let answer = ApiError::CorsRejected(reason).error_response();
+        return Ok(ServiceResponse::new(request, answer).map_into_right_body());
+    }
     let headers = response.headers_mut();
     if !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
         headers.remove(header::ACCESS_CONTROL_ALLOW_CREDENTIALS);
         headers.remove(header::ACCESS_CONTROL_EXPOSE_HEADERS);
     }
-    Ok(response)
+    Ok(response.map_into_left_body())
 }

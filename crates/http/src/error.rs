@@ -58,6 +58,9 @@ pub enum ApiError {
     Unavailable,
     #[error("Internal server error")]
     Internal,
+    /// A CORS preflight that actix-cors refused (origin, method or header not allowed).
+    #[error("CORS request rejected: {0}")]
+    CorsRejected(String),
 }
 
 impl ApiError {
@@ -125,7 +128,7 @@ impl ResponseError for ApiError {
             Self::Token(AuthError::KeysUnavailable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Token(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::MalformedJson(_) => StatusCode::BAD_REQUEST,
+            Self::MalformedJson(_) | Self::CorsRejected(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

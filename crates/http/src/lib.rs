@@ -41,9 +41,9 @@ pub fn app<R: TaskRepository, V: TokenVerifier>(
         .configure(routes::routes::<R, V>)
         .default_service(web::to(handlers::route_not_found))
         .wrap(NormalizePath::trim())
-        .wrap(from_fn(middleware::api_security_headers))
         .wrap(cors::cors(&cors_origins))
         .wrap(from_fn(cors::only_for_allowed_origins))
+        .wrap(from_fn(middleware::api_security_headers))
         .wrap(TracingLogger::<middleware::RequestSpan>::new())
         .wrap(from_fn(middleware::request_id))
 }

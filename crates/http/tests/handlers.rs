@@ -573,3 +573,24 @@ async fn cors_for_the_configured_origin_only_and_on_errors() {
     assert_eq!(status, StatusCode::OK);
     assert!(headers.get("access-control-allow-origin").is_none());
 }
+
+#[actix_web::test]
+async fn refused_preflights_are_json_errors_with_api_headers() {
+    let app = app(Arc::default()).await;
+    let preflight = TestRequest::default()
+        .method(Method::OPTIONS)
+        .uri("/api/alice/tasks")
+        .insert_header((header::ORIGIN, "http://evil.example"))
+        .insert_header((header::ACCESS_CONTROL_REQUEST_METHOD, "GET"));
+    let (status, headers, body) = call(&app, preflight).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("CORS request rejected")
+    );
+    assert_eq!(header_str(&headers, "cache-control"), "no-store");
+    assert!(headers.get("access-control-allow-origin").is_none());
+    assert!(headers.get("access-control-allow-credentials").is_none());
+}

@@ -25,13 +25,24 @@ export const randomSecret = () => randomBytes(32).toString("base64url");
 // tears the file down on a timeout or an uncaught error.
 
 const liveChildren = new Set();
-process.on("exit", () => {
+function killChildren() {
   for (const child of liveChildren) {
     try {
       child.kill("SIGKILL");
     } catch {}
   }
-});
+}
+// Databases not dropped yet: on an interruption they are dropped before the process exits.
+const liveDatabases = new Set();
+process.on("exit", killChildren);
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, async () => {
+    killChildren();
+    const drops = [...liveDatabases].map((db) => db.drop().catch(() => {}));
+    await Promise.race([Promise.all(drops), sleep(5_000)]);
+    process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+  });
+}
 
 function logFile(name) {
   mkdirSync(join(OUTPUT_DIR, "logs"), { recursive: true });
@@ -148,8 +159,10 @@ export async function createTestDatabase(prefix) {
     },
     async drop() {
       await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      liveDatabases.delete(db);
     },
   };
+  liveDatabases.add(db);
   return db;
 }
 

@@ -6,6 +6,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until};
 
+use super::KeysChanged;
 use super::fetch::{FetchError, FetchedKeys, JwksFetcher};
 use super::keys::KeySet;
 
@@ -70,7 +71,14 @@ struct State {
 
 impl KeyCache {
     /// Starts the refresher on `runtime`; its first fetch begins at once, unawaited.
-    pub(crate) fn start(fetcher: JwksFetcher, policy: RefreshPolicy, runtime: &Handle) -> Self {
+    /// `on_keys_changed` runs after a fetch that brought a different key set, once the new
+    /// keys are in place.
+    pub(crate) fn start(
+        fetcher: JwksFetcher,
+        policy: RefreshPolicy,
+        runtime: &Handle,
+        on_keys_changed: KeysChanged,
+    ) -> Self {
         let (fetch_done, fetch_finished) = watch::channel(());
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
@@ -84,7 +92,12 @@ impl KeyCache {
             wake_refresher: Notify::new(),
             fetch_finished,
         });
-        let refresher = runtime.spawn(run_refresher(Arc::clone(&shared), fetcher, fetch_done));
+        let refresher = runtime.spawn(run_refresher(
+            Arc::clone(&shared),
+            fetcher,
+            fetch_done,
+            on_keys_changed,
+        ));
         Self { shared, refresher }
     }
 
@@ -165,12 +178,16 @@ impl Shared {
         }
     }
 
-    fn record(&self, outcome: Result<FetchedKeys, FetchError>) {
+    /// Stores the outcome of a fetch; whether it changed the key set.
+    fn record(&self, outcome: Result<FetchedKeys, FetchError>) -> bool {
         let mut state = self.state();
         state.fetch_in_flight = false;
+        let mut changed = false;
         let wait = match outcome {
             Ok(fetched) => {
                 tracing::debug!(keys = fetched.keys.len(), "JWKS fetched");
+                changed = state.keys.as_ref().map(|keys| keys.fingerprint())
+                    != Some(fetched.keys.fingerprint());
                 state.keys = Some(Arc::new(fetched.keys));
                 self.policy.refresh_delay(fetched.max_age)
             }
@@ -180,6 +197,7 @@ impl Shared {
             }
         };
         state.next_scheduled_fetch = Instant::now() + wait;
+        changed
     }
 }
 
@@ -187,11 +205,16 @@ async fn run_refresher(
     shared: Arc<Shared>,
     mut fetcher: JwksFetcher,
     fetch_done: watch::Sender<()>,
+    on_keys_changed: KeysChanged,
 ) {
     loop {
         shared.next_fetch().await;
         let outcome = fetcher.fetch().await;
-        shared.record(outcome);
+        if shared.record(outcome) {
+            // After the new keys are stored: a verification that read the old ones either
+            // inserted before this (and is cleared) or is refused by the cache.
+            on_keys_changed();
+        }
         fetch_done.send_replace(());
     }
 }

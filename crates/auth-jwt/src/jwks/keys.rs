@@ -2,6 +2,7 @@ use jsonwebtoken::DecodingKey;
 use p521::ecdsa::signature::Verifier as _;
 use serde::Deserialize;
 use serde_json::Value;
+use sha2::{Digest as _, Sha256};
 use tasks_ports::AuthError;
 
 use crate::algorithm::SigningAlgorithm;
@@ -12,6 +13,10 @@ use crate::jws::{Jws, decode_segment};
 #[derive(Default)]
 pub(crate) struct KeySet {
     keys: Vec<JwksKey>,
+    /// SHA-256 over the members that decide verification (kid, alg, the key itself) of
+    /// each usable key, in document order: equal for the same keys, whatever else the
+    /// document holds.
+    fingerprint: [u8; 32],
 }
 
 /// A key of the document that was left out, and why.
@@ -77,8 +82,10 @@ impl KeySet {
         let document: JwksDocument = json::from_object(document)?;
         let mut set = Self::default();
         let mut skipped = Vec::new();
+        let mut fingerprint = Sha256::new();
         for jwk in document.keys {
             let kid = jwk.get("kid").and_then(Value::as_str).map(str::to_owned);
+            let identity = key_identity(&jwk);
             match JwksKey::from_jwk(jwk) {
                 Ok(key) if key.kid.is_some() && set.keys.iter().any(|kept| kept.kid == key.kid) => {
                     skipped.push(SkippedKey {
@@ -86,15 +93,24 @@ impl KeySet {
                         reason: "duplicate kid",
                     });
                 }
-                Ok(key) => set.keys.push(key),
+                Ok(key) => {
+                    fingerprint.update(identity.as_bytes());
+                    set.keys.push(key);
+                }
                 Err(reason) => skipped.push(SkippedKey { kid, reason }),
             }
         }
+        set.fingerprint = fingerprint.finalize().into();
         Ok((set, skipped))
     }
 
     pub(crate) fn len(&self) -> usize {
         self.keys.len()
+    }
+
+    /// Equal for two documents with the same usable keys.
+    pub(crate) fn fingerprint(&self) -> [u8; 32] {
+        self.fingerprint
     }
 
     pub(crate) fn select(&self, kid: Option<&str>) -> Selection<'_> {
@@ -207,6 +223,13 @@ impl KeyMaterial {
             ),
         }
     }
+}
+
+/// The members of a JWK that decide what it verifies, one line, unambiguous.
+fn key_identity(jwk: &Value) -> String {
+    let member = |name: &str| jwk.get(name).map(Value::to_string).unwrap_or_default();
+    let members = ["kty", "kid", "use", "alg", "crv", "x", "y", "n", "e"].map(member);
+    format!("{}\n", members.join("\u{0}"))
 }
 
 fn exact_length(coordinate: &str, bytes: usize) -> Result<Vec<u8>, &'static str> {
@@ -362,6 +385,20 @@ mod tests {
         assert_eq!(kid_of(one.select(None)), Some("a"));
         let (none, _) = key_set(vec![]);
         assert!(matches!(none.select(None), Selection::Unknown));
+    }
+
+    #[test]
+    fn the_fingerprint_follows_the_usable_keys_only() {
+        let (a, b) = (TestKey::ed25519(), TestKey::p256());
+        let fingerprint = |keys: Vec<Value>| key_set(keys).0.fingerprint();
+        let one = fingerprint(vec![a.public_jwk("a")]);
+        let mut decorated = a.public_jwk("a");
+        decorated["createdAt"] = json!("2026-01-01");
+        let unusable = json!({"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"});
+        assert_eq!(fingerprint(vec![decorated, unusable]), one);
+        assert_ne!(fingerprint(vec![a.public_jwk("a"), b.public_jwk("b")]), one);
+        assert_ne!(fingerprint(vec![b.public_jwk("a")]), one);
+        assert_ne!(fingerprint(vec![a.public_jwk("renamed")]), one);
     }
 
     #[test]

@@ -19,6 +19,9 @@ use keys::{KeySet, Selection};
 use crate::error::SetupError;
 use crate::jws::Jws;
 
+/// Called by the refresher when a fetch brings a key set that differs from the last one.
+pub(crate) type KeysChanged = Box<dyn Fn() + Send + Sync>;
+
 pub(crate) struct JwksVerifier {
     cache: KeyCache,
 }
@@ -29,11 +32,12 @@ impl JwksVerifier {
         url: &str,
         fetch_timeout: Duration,
         policy: RefreshPolicy,
+        on_keys_changed: KeysChanged,
     ) -> Result<Self, SetupError> {
         let fetcher = JwksFetcher::new(url, fetch_timeout)?;
         let runtime = Handle::try_current().map_err(|_| SetupError::NoRuntime)?;
         Ok(Self {
-            cache: KeyCache::start(fetcher, policy, &runtime),
+            cache: KeyCache::start(fetcher, policy, &runtime, on_keys_changed),
         })
     }
 

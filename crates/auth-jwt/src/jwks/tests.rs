@@ -35,7 +35,7 @@ fn policy() -> RefreshPolicy {
 }
 
 fn start(server: &JwksServer, policy: RefreshPolicy) -> JwksVerifier {
-    JwksVerifier::start(server.url(), FETCH_TIMEOUT, policy).unwrap()
+    JwksVerifier::start(server.url(), FETCH_TIMEOUT, policy, Box::new(|| {})).unwrap()
 }
 
 async fn ready_verifier(server: &JwksServer, policy: RefreshPolicy) -> JwksVerifier {

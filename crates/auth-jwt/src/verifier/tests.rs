@@ -10,8 +10,10 @@ use tokio::time::{sleep, timeout};
 use super::JwtVerifier;
 use crate::claims::unix_now;
 use crate::error::SetupError;
+use crate::jwks::RefreshPolicy;
 use crate::settings::{SharedSecret, VerifierSettings};
 use crate::test_support::{JwksServer, Reply, TestKey, hmac_token, signing_input, valid_claims};
+use crate::token_cache::TokenCacheSettings;
 
 const SECRET: &str = "a-better-auth-secret-of-32-bytes";
 const ISSUER: &str = "https://auth.example";
@@ -345,4 +347,130 @@ async fn never_panics_on_hostile_input() {
     for input in inputs {
         assert!(verifier.verify(&input).await.is_err(), "{input:.80}");
     }
+}
+
+// --- the verified-token cache ---------------------------------------------------------
+
+/// Refreshes every 100 ms when the JWKS says `max-age=0`.
+fn fast_refresh() -> RefreshPolicy {
+    RefreshPolicy {
+        unknown_kid_cooldown: Duration::from_millis(200),
+        retry_after_failure: Duration::from_millis(100),
+        default_max_age: Duration::from_secs(3600),
+        min_max_age: Duration::from_millis(100),
+        max_max_age: Duration::from_secs(3600),
+    }
+}
+
+async fn wait_for_fetches(server: &JwksServer, count: usize) {
+    timeout(Duration::from_secs(5), async {
+        while server.requests() < count {
+            sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the JWKS is fetched again");
+    // Let the refresher store what it fetched.
+    sleep(Duration::from_millis(50)).await;
+}
+
+#[tokio::test]
+async fn a_verified_token_is_served_from_the_cache_with_the_same_claims() {
+    let verifier = JwtVerifier::new(secret_settings()).unwrap();
+    let token = hs256(&valid_claims());
+    let first = verifier.verify(&token).await.unwrap();
+    assert_eq!(verifier.cached_tokens(), 1);
+    assert_eq!(verifier.verify(&token).await, Ok(first));
+    assert_eq!(verifier.cached_tokens(), 1);
+}
+
+#[tokio::test]
+async fn failures_are_never_cached() {
+    let verifier = JwtVerifier::new(secret_settings()).unwrap();
+    let forged = hmac_token(&[7; 32], json!({"alg": "HS256"}), &valid_claims());
+    let expired = hs256(&json!({"sub": "user-1", "exp": unix_now() - 3600}));
+    for _ in 0..2 {
+        assert_eq!(verifier.verify(&forged).await, invalid("bad signature"));
+        assert_eq!(verifier.verify(&expired).await, Err(AuthError::Expired));
+    }
+    assert_eq!(verifier.cached_tokens(), 0);
+}
+
+#[tokio::test]
+async fn a_cached_token_is_not_served_from_its_exp_on() {
+    // No leeway, so that the full check refuses it as soon as the cache stops serving it.
+    let verifier = JwtVerifier::new(VerifierSettings {
+        leeway: Duration::ZERO,
+        ..secret_settings()
+    })
+    .unwrap();
+    let expires_at = unix_now() + 2;
+    let token = hs256(&json!({"sub": "user-1", "exp": expires_at}));
+    assert!(verifier.verify(&token).await.is_ok());
+    assert_eq!(verifier.cached_tokens(), 1);
+    while unix_now() < expires_at {
+        sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(verifier.verify(&token).await, Err(AuthError::Expired));
+    assert_eq!(verifier.cached_tokens(), 0);
+}
+
+#[tokio::test]
+async fn a_new_key_set_empties_the_cache() {
+    let (old, new) = (TestKey::ed25519(), TestKey::ed25519());
+    let server =
+        JwksServer::start(Reply::keys(&[old.public_jwk("old")]).cache_control("max-age=0")).await;
+    let verifier = JwtVerifier::build(
+        VerifierSettings {
+            secret: Some(SharedSecret::new(SECRET)),
+            ..jwks_settings(&server)
+        },
+        TokenCacheSettings::default(),
+        fast_refresh(),
+    )
+    .unwrap();
+    ready(&verifier).await;
+    let signed_by_old = old.token(json!({"alg": "EdDSA", "kid": "old"}), &valid_claims());
+    assert!(verifier.verify(&signed_by_old).await.is_ok());
+    assert!(verifier.verify(&hs256(&valid_claims())).await.is_ok());
+    assert_eq!(verifier.cached_tokens(), 2);
+
+    server.reply_with(Reply::keys(&[new.public_jwk("new")]).cache_control("max-age=0"));
+    let fetched = server.requests();
+    wait_for_fetches(&server, fetched + 1).await;
+    assert_eq!(verifier.cached_tokens(), 0);
+    // The rotated-out key's token is checked again, and refused.
+    assert_eq!(
+        verifier.verify(&signed_by_old).await,
+        invalid("no key with the token's kid")
+    );
+}
+
+#[tokio::test]
+async fn the_same_key_set_fetched_again_keeps_the_cache() {
+    let key = TestKey::ed25519();
+    let server =
+        JwksServer::start(Reply::keys(&[key.public_jwk("k")]).cache_control("max-age=0")).await;
+    let verifier = JwtVerifier::build(
+        jwks_settings(&server),
+        TokenCacheSettings::default(),
+        fast_refresh(),
+    )
+    .unwrap();
+    ready(&verifier).await;
+    let token = key.token(json!({"alg": "EdDSA", "kid": "k"}), &valid_claims());
+    assert!(verifier.verify(&token).await.is_ok());
+    let fetched = server.requests();
+    wait_for_fetches(&server, fetched + 2).await;
+    assert_eq!(verifier.cached_tokens(), 1);
+}
+
+#[tokio::test]
+async fn with_the_cache_disabled_nothing_is_kept() {
+    let verifier =
+        JwtVerifier::with_token_cache(secret_settings(), TokenCacheSettings::DISABLED).unwrap();
+    let token = hs256(&valid_claims());
+    assert!(verifier.verify(&token).await.is_ok());
+    assert!(verifier.verify(&token).await.is_ok());
+    assert_eq!(verifier.cached_tokens(), 0);
 }
