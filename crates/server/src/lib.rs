@@ -2,6 +2,7 @@
 //! binary (`main.rs`) and the end-to-end tests both start the service through here.
 
 pub mod healthcheck;
+mod in_flight;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

@@ -7,7 +7,7 @@ use tasks_server::{Application, healthcheck, telemetry};
 
 const USAGE: &str = "usage: tasks-api [serve | migrate | healthcheck]";
 
-#[tokio::main]
+#[actix_web::main]
 async fn main() -> ExitCode {
     // A .env file never overrides a variable that is already set.
     let _ = dotenvy::dotenv();
@@ -19,7 +19,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    telemetry::init(settings.environment);
+    let _flush_logs_on_exit = telemetry::init(settings.environment);
 
     let command = std::env::args().nth(1);
     let result = match command.as_deref() {

@@ -1,14 +1,17 @@
 //! Wires the adapters into the ports and starts the HTTP server.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::dev::Service;
 use actix_web::{HttpServer, web};
 use tasks_auth_jwt::{JwtVerifier, SharedSecret, VerifierSettings};
 use tasks_ports::{TaskRepository, TaskService};
 use tasks_store_postgres::{PostgresSettings, PostgresTaskRepository, run_migrations};
 use tasks_store_sqlite::SqliteTaskRepository;
 
+use crate::in_flight::InFlight;
 use crate::settings::{AuthSettings, DatabaseSettings, ServerSettings, Settings, StoreSettings};
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +35,8 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    in_flight: InFlight,
+    shutdown_timeout: Duration,
 }
 
 pub fn postgres_settings(database: &DatabaseSettings) -> PostgresSettings {
@@ -89,14 +94,27 @@ fn serve<R: TaskRepository>(
     verifier: web::Data<JwtVerifier>,
     settings: &Settings,
     listener: TcpListener,
+    in_flight: InFlight,
 ) -> std::io::Result<Server> {
     let service = web::Data::new(TaskService::new(repository));
     let origins = settings.cors_origins.clone();
     let mut server = HttpServer::new(move || {
-        tasks_http::app(service.clone(), verifier.clone(), origins.clone())
+        let in_flight = in_flight.clone();
+        tasks_http::app(service.clone(), verifier.clone(), origins.clone()).wrap_fn(
+            move |request, service| {
+                let guard = in_flight.enter();
+                let response = service.call(request);
+                async move {
+                    let response = response.await;
+                    drop(guard);
+                    response
+                }
+            },
+        )
     })
     .shutdown_timeout(settings.server.shutdown_timeout.as_secs())
-    // actix stops abruptly on SIGINT; both signals are handled below, gracefully.
+    // Signals are handled in `run_until_stopped`: actix's own handling stops abruptly on
+    // SIGINT, and its graceful stop can drop requests in flight (see `in_flight`).
     .disable_signals();
     if settings.server.workers > 0 {
         server = server.workers(settings.server.workers);
@@ -116,6 +134,7 @@ impl Application {
             address: format!("{}:{port}", settings.server.host),
             source,
         };
+        let in_flight = InFlight::default();
         let server = match &settings.store {
             StoreSettings::Postgres(database) => {
                 if database.migrate_on_start {
@@ -124,46 +143,62 @@ impl Application {
                 }
                 let repository = PostgresTaskRepository::connect(&postgres_settings(database))?;
                 tracing::info!(store = "postgres", "task store ready");
-                serve(repository, verifier, settings, listener).map_err(listen_error)?
+                serve(repository, verifier, settings, listener, in_flight.clone())
+                    .map_err(listen_error)?
             }
             StoreSettings::Sqlite { path } => {
                 let repository = SqliteTaskRepository::open(path)?;
                 tracing::info!(store = "sqlite", path = %path.display(), "task store ready");
-                serve(repository, verifier, settings, listener).map_err(listen_error)?
+                serve(repository, verifier, settings, listener, in_flight.clone())
+                    .map_err(listen_error)?
             }
         };
         tracing::info!(port, "listening");
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            in_flight,
+            shutdown_timeout: settings.server.shutdown_timeout,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Serves until stopped. Requests in flight then get the shutdown timeout to finish.
+    /// Serves until the process is stopped (for tests that run the app in-process).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
 
-    /// Serves until SIGTERM or SIGINT, then stops gracefully: no new connections, requests
-    /// in flight finish (within the shutdown timeout).
+    /// Serves until SIGTERM or SIGINT, then stops gracefully: no new connection is
+    /// served, requests in flight finish (within the shutdown timeout), then it returns.
     pub async fn run_until_signalled(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let server = tokio::spawn(self.server);
-        let signal = shutdown_signal().await?;
-        tracing::info!(signal, "shutting down gracefully");
+        shutdown_signal().await;
+        handle.pause().await;
+        if !self.in_flight.drained_within(self.shutdown_timeout).await {
+            tracing::warn!("requests still in flight after the shutdown timeout are dropped");
+        }
         handle.stop(true).await;
         server.await.map_err(std::io::Error::other)?
     }
 }
 
-/// Waits for SIGTERM (what orchestrators send) or SIGINT (Ctrl-C) and names it.
-async fn shutdown_signal() -> std::io::Result<&'static str> {
+/// Resolves on SIGTERM (what orchestrators send) or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    Ok(tokio::select! {
+    let (Ok(mut terminate), Ok(mut interrupt)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot listen for SIGTERM/SIGINT; stop the service with SIGKILL");
+        return std::future::pending().await;
+    };
+    let signal = tokio::select! {
         _ = terminate.recv() => "SIGTERM",
         _ = interrupt.recv() => "SIGINT",
-    })
+    };
+    tracing::info!(signal, "shutting down gracefully");
 }

@@ -1,20 +1,27 @@
 use std::io::IsTerminal;
 
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::format::FmtSpan;
 
 use crate::settings::AppEnvironment;
 
 /// JSON lines in production, readable text locally; `RUST_LOG` filters (default `info`).
-pub fn init(environment: AppEnvironment) {
+///
+/// Lines are written to stdout by a background thread, so a request never waits on the
+/// terminal or the log collector; keep the guard until exit, it flushes what is left.
+pub fn init(environment: AppEnvironment) -> WorkerGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Not lossy: under a burst, requests wait for the log rather than lines going missing.
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stdout());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_span_events(FmtSpan::NONE)
+        .with_writer(writer)
         .with_ansi(std::io::stdout().is_terminal());
-    // A second init (tests build several apps in one process) keeps the first subscriber.
-    let _ = match environment {
-        AppEnvironment::Production => builder.json().flatten_event(true).try_init(),
-        AppEnvironment::Local => builder.try_init(),
-    };
+    match environment {
+        AppEnvironment::Production => builder.json().flatten_event(true).init(),
+        AppEnvironment::Local => builder.init(),
+    }
+    guard
 }

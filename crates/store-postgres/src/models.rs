@@ -56,8 +56,10 @@ impl TryFrom<TaskRow> for Task {
 }
 
 /// The columns a create sets; the database assigns the id and both timestamps.
+/// `description: None` is written as NULL rather than DEFAULT, so that every insert is the
+/// same statement and stays prepared.
 #[derive(Debug, Insertable)]
-#[diesel(table_name = tasks)]
+#[diesel(table_name = tasks, treat_none_as_default_value = false)]
 pub(crate) struct NewTaskRow<'a> {
     user_id: &'a str,
     title: &'a str,

@@ -7,7 +7,9 @@ use deadpool::managed::Object;
 use diesel::dsl::{not, now};
 use diesel::prelude::*;
 use diesel_async::pooled_connection::deadpool::Pool;
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use tasks_domain::{ListQuery, NewTask, Task, TaskId, TaskPage, TaskPatch, UserId};
 use tasks_ports::{TaskError, TaskRepository};
@@ -36,6 +38,9 @@ impl PostgresTaskRepository {
             Some(settings.statement_timeout),
         )?);
         let mut manager_config = ManagerConfig::default();
+        // No `SELECT 1` round trip before every checkout: a connection that broke while idle
+        // fails its next statement, which answers 503 and throws the connection away.
+        manager_config.recycling_method = RecyclingMethod::Fast;
         // The recipe holds the URL, parsed once above, so the manager's copy goes unused.
         manager_config.custom_setup = Box::new(move |_url| {
             let recipe = Arc::clone(&recipe);

@@ -44,7 +44,17 @@ impl Binary {
             port: 0,
         };
         binary.port = binary.wait_for_port();
+        binary.wait_until_serving();
         binary
+    }
+
+    /// The port is bound before the workers run; wait until one answers.
+    fn wait_until_serving(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !tasks_server::healthcheck::service_is_healthy(self.port).unwrap_or(false) {
+            assert!(Instant::now() < deadline, "no answer on port {}", self.port);
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// The port from the "listening" log line (the binary was asked for port 0).
