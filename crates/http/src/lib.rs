@@ -14,7 +14,7 @@ mod routes;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{NormalizePath, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{App, web};
 use tasks_ports::{TaskRepository, TaskService, TokenVerifier};
 use tracing_actix_web::TracingLogger;
@@ -40,7 +40,7 @@ pub fn app<R: TaskRepository, V: TokenVerifier>(
         .app_data(verifier)
         .configure(routes::routes::<R, V>)
         .default_service(web::to(handlers::route_not_found))
-        .wrap(NormalizePath::trim())
+        .wrap(from_fn(middleware::normalize_path))
         .wrap(cors::cors(&cors_origins))
         .wrap(from_fn(cors::only_for_allowed_origins))
         .wrap(from_fn(middleware::api_security_headers))

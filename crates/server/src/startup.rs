@@ -1,6 +1,9 @@
 //! Wires the adapters into the ports and starts the HTTP server.
 
 use std::net::TcpListener;
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -89,18 +92,22 @@ fn bind(server: &ServerSettings) -> Result<(TcpListener, u16), StartupError> {
 }
 
 /// The HTTP server over one store; the only code that is generic over the store type.
+/// `repository_for_worker` runs once on each worker thread (with the worker's index) and
+/// gives the repository that worker serves from.
 fn serve<R: TaskRepository>(
-    repository: R,
+    repository_for_worker: impl Fn(usize) -> R + Send + Clone + 'static,
     verifier: web::Data<JwtVerifier>,
     settings: &Settings,
     listener: TcpListener,
     in_flight: InFlight,
 ) -> std::io::Result<Server> {
-    let service = web::Data::new(TaskService::new(repository));
     let origins = settings.cors_origins.clone();
-    let mut server = HttpServer::new(move || {
+    let started_workers = Arc::new(AtomicUsize::new(0));
+    HttpServer::new(move || {
+        let worker = started_workers.fetch_add(1, Ordering::Relaxed);
+        let service = web::Data::new(TaskService::new(repository_for_worker(worker)));
         let in_flight = in_flight.clone();
-        tasks_http::app(service.clone(), verifier.clone(), origins.clone()).wrap_fn(
+        tasks_http::app(service, verifier.clone(), origins.clone()).wrap_fn(
             move |request, service| {
                 let guard = in_flight.enter();
                 let response = service.call(request);
@@ -112,14 +119,28 @@ fn serve<R: TaskRepository>(
             },
         )
     })
+    .workers(worker_count(&settings.server))
     .shutdown_timeout(settings.server.shutdown_timeout.as_secs())
     // Signals are handled in `run_until_stopped`: actix's own handling stops abruptly on
     // SIGINT, and its graceful stop can drop requests in flight (see `in_flight`).
-    .disable_signals();
-    if settings.server.workers > 0 {
-        server = server.workers(settings.server.workers);
+    .disable_signals()
+    .listen(listener)
+    .map(HttpServer::run)
+}
+
+/// The configured number of workers, or one per core as actix chooses by default.
+fn worker_count(server: &ServerSettings) -> usize {
+    match server.workers {
+        0 => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+        workers => workers,
     }
-    Ok(server.listen(listener)?.run())
+}
+
+/// Worker `worker`'s share of `total` connections when `workers` split them: shares differ
+/// by at most one and add up to `total`, except that every worker gets at least one.
+fn connection_share(total: usize, workers: usize, worker: usize) -> usize {
+    let worker = worker % workers;
+    (total / workers + usize::from(worker < total % workers)).max(1)
 }
 
 impl Application {
@@ -143,13 +164,22 @@ impl Application {
                 }
                 let repository = PostgresTaskRepository::connect(&postgres_settings(database))?;
                 tracing::info!(store = "postgres", "task store ready");
-                serve(repository, verifier, settings, listener, in_flight.clone())
+                // A pool per worker thread (see `PostgresTaskRepository`), the connections
+                // split between them.
+                let (connections, workers) =
+                    (database.max_connections, worker_count(&settings.server));
+                let for_worker = move |worker| {
+                    repository.with_own_pool(connection_share(connections, workers, worker))
+                };
+                serve(for_worker, verifier, settings, listener, in_flight.clone())
                     .map_err(listen_error)?
             }
             StoreSettings::Sqlite { path } => {
                 let repository = SqliteTaskRepository::open(path)?;
                 tracing::info!(store = "sqlite", path = %path.display(), "task store ready");
-                serve(repository, verifier, settings, listener, in_flight.clone())
+                // One file, one writer: every worker shares the same repository.
+                let shared = move |_worker| repository.clone();
+                serve(shared, verifier, settings, listener, in_flight.clone())
                     .map_err(listen_error)?
             }
         };
@@ -201,4 +231,24 @@ async fn shutdown_signal() {
         _ = interrupt.recv() => "SIGINT",
     };
     tracing::info!(signal, "shutting down gracefully");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::connection_share;
+
+    #[test]
+    fn connections_are_split_evenly_between_workers() {
+        let shares = |total, workers| {
+            (0..workers)
+                .map(|worker| connection_share(total, workers, worker))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shares(10, 2), [5, 5]);
+        assert_eq!(shares(10, 4), [3, 3, 2, 2]);
+        assert_eq!(shares(10, 1), [10]);
+        assert_eq!(shares(1, 3), [1, 1, 1]);
+        // A restarted worker takes the share of the index it wraps to.
+        assert_eq!(connection_share(10, 4, 5), 3);
+    }
 }

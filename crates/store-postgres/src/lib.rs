@@ -21,6 +21,7 @@ mod errors;
 mod listing;
 mod migrations;
 mod models;
+mod owned_update;
 mod repository;
 mod schema;
 mod settings;

@@ -1,6 +1,5 @@
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use deadpool::Runtime;
 use deadpool::managed::Object;
@@ -17,14 +16,20 @@ use tasks_ports::{TaskError, TaskRepository};
 use crate::connection::ConnectionRecipe;
 use crate::errors::{self, StatementTimedOut};
 use crate::models::{NewTaskRow, TaskChanges, TaskRow};
+use crate::owned_update::update_owned_task;
 use crate::schema::tasks;
 use crate::{PostgresSettings, SetupError, listing};
 
 /// Tasks in PostgreSQL, one SQL statement per use case.
+///
+/// Clones share one pool. A connection's I/O is driven by a task on the runtime that opened
+/// it, so a server with one runtime per thread (actix's workers) serves each query on one
+/// thread only when every thread has a pool of its own: see [`Self::with_own_pool`].
 #[derive(Clone)]
 pub struct PostgresTaskRepository {
     pool: Pool<AsyncPgConnection>,
-    statement_timeout: Duration,
+    recipe: Arc<ConnectionRecipe>,
+    settings: PostgresSettings,
 }
 
 impl PostgresTaskRepository {
@@ -37,13 +42,30 @@ impl PostgresTaskRepository {
             settings.connect_timeout,
             Some(settings.statement_timeout),
         )?);
+        Ok(Self::with_pool(recipe, settings.clone()))
+    }
+
+    /// The same database and settings through a new pool of at most `max_connections`,
+    /// empty until first used.
+    pub fn with_own_pool(&self, max_connections: usize) -> Self {
+        Self::with_pool(
+            Arc::clone(&self.recipe),
+            PostgresSettings {
+                max_connections,
+                ..self.settings.clone()
+            },
+        )
+    }
+
+    fn with_pool(recipe: Arc<ConnectionRecipe>, settings: PostgresSettings) -> Self {
         let mut manager_config = ManagerConfig::default();
         // No `SELECT 1` round trip before every checkout: a connection that broke while idle
         // fails its next statement, which answers 503 and throws the connection away.
         manager_config.recycling_method = RecyclingMethod::Fast;
-        // The recipe holds the URL, parsed once above, so the manager's copy goes unused.
+        let connections = Arc::clone(&recipe);
+        // The recipe holds the URL, parsed once, so the manager's copy goes unused.
         manager_config.custom_setup = Box::new(move |_url| {
-            let recipe = Arc::clone(&recipe);
+            let recipe = Arc::clone(&connections);
             Box::pin(async move { recipe.establish().await })
         });
         let manager =
@@ -56,10 +78,11 @@ impl PostgresTaskRepository {
             .recycle_timeout(Some(settings.statement_timeout))
             .build()
             .expect("the builder has a runtime, which is all that build() checks");
-        Ok(Self {
+        Self {
             pool,
-            statement_timeout: settings.statement_timeout,
-        })
+            recipe,
+            settings,
+        }
     }
 
     /// Runs `statement` on a pooled connection within the statement timeout.
@@ -68,7 +91,9 @@ impl PostgresTaskRepository {
         statement: impl AsyncFnOnce(&mut AsyncPgConnection) -> QueryResult<T>,
     ) -> Result<T, TaskError> {
         let mut connection = self.pool.get().await.map_err(errors::from_pool)?;
-        match tokio::time::timeout(self.statement_timeout, statement(&mut connection)).await {
+        match tokio::time::timeout(self.settings.statement_timeout, statement(&mut connection))
+            .await
+        {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => {
                 // diesel-async drops the SQLSTATE, so a FATAL error (the server shutting
@@ -85,7 +110,7 @@ impl PostgresTaskRepository {
                 // rather than hand it to the next caller.
                 drop(Object::take(connection));
                 Err(TaskError::unavailable(StatementTimedOut(
-                    self.statement_timeout,
+                    self.settings.statement_timeout,
                 )))
             }
         }
@@ -95,7 +120,7 @@ impl PostgresTaskRepository {
     async fn still_answers(&self, connection: &mut AsyncPgConnection) -> bool {
         let probe = connection.batch_execute("SELECT 1");
         matches!(
-            tokio::time::timeout(self.statement_timeout, probe).await,
+            tokio::time::timeout(self.settings.statement_timeout, probe).await,
             Ok(Ok(()))
         )
     }
@@ -177,11 +202,13 @@ impl TaskRepository for PostgresTaskRepository {
     ) -> Result<Task, TaskError> {
         let row = self
             .run(async |connection| {
-                diesel::update(owned_task(owner, id))
-                    .set((TaskChanges::from(patch), tasks::updated_at.eq(now)))
-                    .returning(TaskRow::as_returning())
-                    .get_result(connection)
-                    .await
+                update_owned_task(
+                    owner,
+                    id,
+                    (TaskChanges::from(patch), tasks::updated_at.eq(now)),
+                )
+                .get_result(connection)
+                .await
             })
             .await?;
         to_task(row)
@@ -203,14 +230,16 @@ impl TaskRepository for PostgresTaskRepository {
         // One statement: concurrent toggles serialize on the row lock, none is lost.
         let row = self
             .run(async |connection| {
-                diesel::update(owned_task(owner, id))
-                    .set((
+                update_owned_task(
+                    owner,
+                    id,
+                    (
                         tasks::completed.eq(not(tasks::completed)),
                         tasks::updated_at.eq(now),
-                    ))
-                    .returning(TaskRow::as_returning())
-                    .get_result(connection)
-                    .await
+                    ),
+                )
+                .get_result(connection)
+                .await
             })
             .await?;
         to_task(row)
@@ -229,7 +258,7 @@ impl fmt::Debug for PostgresTaskRepository {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PostgresTaskRepository")
             .field("pool", &self.pool.status())
-            .field("statement_timeout", &self.statement_timeout)
+            .field("settings", &self.settings)
             .finish()
     }
 }

@@ -437,6 +437,23 @@ async fn a_known_path_with_another_method_is_405_with_allow() {
 }
 
 #[tokio::test]
+async fn runs_of_slashes_are_merged_and_the_query_kept() {
+    let app = spawn_app().await;
+    for title in ["one", "two"] {
+        app.request_as("alice", Method::POST, "/api/alice/tasks")
+            .json(&json!({"title": title}))
+            .reply()
+            .await
+            .expect(201);
+    }
+    let listed = app
+        .request_as("alice", Method::GET, "//api//alice///tasks/?limit=1")
+        .reply()
+        .await;
+    assert_eq!(listed.expect(200).ids().len(), 1);
+}
+
+#[tokio::test]
 async fn a_trailing_slash_means_the_same_route() {
     let app = spawn_app().await;
     let created = app
