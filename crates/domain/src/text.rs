@@ -7,12 +7,17 @@ pub struct Title(String);
 impl Title {
     pub const MAX_CHARS: usize = 200;
 
-    pub fn parse(value: &str) -> Result<Self, DomainError> {
+    pub fn parse(value: impl Into<String>) -> Result<Self, DomainError> {
+        let value = value.into();
         let trimmed = value.trim();
         if trimmed.is_empty() {
             return Err(DomainError::Empty);
         }
         check_text(trimmed, Self::MAX_CHARS)?;
+        if trimmed.len() == value.len() {
+            // Already trimmed, as every stored title is: keep the allocation.
+            return Ok(Self(value));
+        }
         Ok(Self(trimmed.to_owned()))
     }
 
@@ -36,6 +41,18 @@ impl Description {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl From<Title> for String {
+    fn from(title: Title) -> Self {
+        title.0
+    }
+}
+
+impl From<Description> for String {
+    fn from(description: Description) -> Self {
+        description.0
     }
 }
 
@@ -68,13 +85,13 @@ mod tests {
     #[test]
     fn title_length_counts_code_points_after_trimming() {
         let max = "é".repeat(200);
-        assert!(Title::parse(&format!("  {max}  ")).is_ok());
+        assert!(Title::parse(format!("  {max}  ")).is_ok());
         assert_eq!(
-            Title::parse(&"é".repeat(201)),
+            Title::parse("é".repeat(201)),
             Err(DomainError::TooLong { max: 200 })
         );
         // One emoji is one code point, however many bytes it takes.
-        assert!(Title::parse(&"🦀".repeat(200)).is_ok());
+        assert!(Title::parse("🦀".repeat(200)).is_ok());
     }
 
     #[test]

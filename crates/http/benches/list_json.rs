@@ -29,7 +29,7 @@ fn task(id: i64) -> Task {
     Task {
         id: TaskId::new(id),
         user_id: UserId::parse(USER).unwrap(),
-        title: Title::parse(&format!("Task number {id}: buy milk and bread")).unwrap(),
+        title: Title::parse(format!("Task number {id}: buy milk and bread")).unwrap(),
         description: (id % 2 == 0)
             .then(|| Description::parse("Two litres, semi-skimmed; wholemeal bread").unwrap()),
         completed: id % 3 == 0,

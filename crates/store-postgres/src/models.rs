@@ -42,7 +42,7 @@ impl TryFrom<TaskRow> for Task {
         Ok(Task {
             id: TaskId::new(row.id),
             user_id: UserId::parse(row.user_id).map_err(invalid("user_id"))?,
-            title: Title::parse(&row.title).map_err(invalid("title"))?,
+            title: Title::parse(row.title).map_err(invalid("title"))?,
             description: row
                 .description
                 .map(Description::parse)

@@ -34,9 +34,9 @@ impl From<Task> for TaskResponse {
     fn from(task: Task) -> Self {
         Self {
             id: task.id.get(),
-            user_id: task.user_id.as_str().to_owned(),
-            title: task.title.as_str().to_owned(),
-            description: task.description.map(|d| d.as_str().to_owned()),
+            user_id: task.user_id.into(),
+            title: task.title.into(),
+            description: task.description.map(String::from),
             completed: task.completed,
             created_at: timestamp(task.created_at),
             updated_at: timestamp(task.updated_at),
