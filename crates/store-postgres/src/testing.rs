@@ -60,6 +60,27 @@ impl TestDatabase {
         &self.url
     }
 
+    /// How many sessions are connected to this database now.
+    ///
+    /// # Panics
+    ///
+    /// When the server cannot be asked.
+    pub async fn sessions(&self) -> i64 {
+        let count = async {
+            let admin = connect(&self.server_url).await?;
+            let row = admin
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                    &[&self.name],
+                )
+                .await?;
+            Ok::<i64, Failure>(row.get(0))
+        };
+        count
+            .await
+            .unwrap_or_else(|error| panic!("cannot count sessions of {}: {error}", self.name))
+    }
+
     async fn create_on(server_url: String) -> Result<Self, Failure> {
         let template = TEMPLATE
             .get_or_try_init(|| prepare_template(&server_url))
