@@ -22,6 +22,7 @@ mod listing;
 mod migrations;
 mod models;
 mod owned_update;
+mod ownership;
 mod repository;
 mod schema;
 mod settings;

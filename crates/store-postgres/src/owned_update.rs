@@ -6,37 +6,36 @@
 //! query id, so the connection's statement cache keys it by its SQL text, which is right for
 //! optional changesets too: each distinct set of changed columns is prepared once.
 
-use diesel::dsl::AsSelect;
+use diesel::dsl::{AsSelect, Eq, now};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AsChangeset, AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Text};
 use tasks_domain::{TaskId, UserId};
 
 use crate::models::TaskRow;
+use crate::ownership::{OwnedBy, owned_by};
 use crate::schema::tasks;
 
-/// `UPDATE tasks SET <changes> WHERE id = $id AND user_id = $owner RETURNING <TaskRow>`.
+/// `UPDATE tasks SET <changes>, updated_at = now WHERE <owned_by> RETURNING <TaskRow>`.
 pub(crate) struct OwnedTaskUpdate<'a, C> {
-    owner: &'a str,
-    id: i64,
     changes: C,
+    filter: OwnedBy<'a>,
     returning: AsSelect<TaskRow, Pg>,
 }
 
-/// Sets `changes` on task `id` if `owner` owns it, returning the updated row.
-pub(crate) fn update_owned_task<'a, C>(
-    owner: &'a UserId,
+/// Sets `changes` on task `id` if `owner` owns it, moves its `updated_at`, and returns the
+/// updated row.
+pub(crate) fn update_owned_task<C>(
+    owner: &UserId,
     id: TaskId,
     changes: C,
-) -> OwnedTaskUpdate<'a, C::Changeset>
+) -> OwnedTaskUpdate<'_, <(C, Eq<tasks::updated_at, now>) as AsChangeset>::Changeset>
 where
-    C: AsChangeset<Target = tasks::table>,
+    (C, Eq<tasks::updated_at, now>): AsChangeset<Target = tasks::table>,
 {
     OwnedTaskUpdate {
-        owner: owner.as_str(),
-        id: id.get(),
-        changes: changes.as_changeset(),
+        changes: (changes, tasks::updated_at.eq(now)).as_changeset(),
+        filter: owned_by(owner, id),
         returning: TaskRow::as_select(),
     }
 }
@@ -45,10 +44,8 @@ impl<C: QueryFragment<Pg>> QueryFragment<Pg> for OwnedTaskUpdate<'_, C> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(r#"UPDATE "tasks" SET "#);
         self.changes.walk_ast(out.reborrow())?;
-        out.push_sql(r#" WHERE "tasks"."id" = "#);
-        out.push_bind_param::<BigInt, _>(&self.id)?;
-        out.push_sql(r#" AND "tasks"."user_id" = "#);
-        out.push_bind_param::<Text, _>(self.owner)?;
+        out.push_sql(" WHERE ");
+        self.filter.walk_ast(out.reborrow())?;
         out.push_sql(" RETURNING ");
         self.returning.walk_ast(out.reborrow())
     }
@@ -66,7 +63,7 @@ impl<C> Query for OwnedTaskUpdate<'_, C> {
 
 #[cfg(test)]
 mod tests {
-    use diesel::dsl::{not, now};
+    use diesel::dsl::not;
     use diesel::sql_types::BigInt;
     use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
@@ -77,10 +74,7 @@ mod tests {
         update_owned_task(
             owner,
             TaskId::new(7),
-            (
-                tasks::completed.eq(not(tasks::completed)),
-                tasks::updated_at.eq(now),
-            ),
+            tasks::completed.eq(not(tasks::completed)),
         )
     }
 
@@ -90,7 +84,7 @@ mod tests {
         let sql = diesel::debug_query::<Pg, _>(&toggle(&owner)).to_string();
         assert!(
             sql.starts_with(
-                r#"UPDATE "tasks" SET "completed" =  NOT ("tasks"."completed"), "updated_at" = CURRENT_TIMESTAMP WHERE "tasks"."id" = $1 AND "tasks"."user_id" = $2 RETURNING "tasks"."id", "tasks"."user_id","#
+                r#"UPDATE "tasks" SET "completed" =  NOT ("tasks"."completed"), "updated_at" = CURRENT_TIMESTAMP WHERE (("tasks"."id" = $1) AND ("tasks"."user_id" = $2)) RETURNING "tasks"."id", "tasks"."user_id","#
             ),
             "{sql}"
         );

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use deadpool::Runtime;
 use deadpool::managed::Object;
-use diesel::dsl::{not, now};
+use diesel::dsl::{Filter, not};
 use diesel::prelude::*;
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{
@@ -17,6 +17,7 @@ use crate::connection::ConnectionRecipe;
 use crate::errors::{self, StatementTimedOut};
 use crate::models::{NewTaskRow, TaskChanges, TaskRow};
 use crate::owned_update::update_owned_task;
+use crate::ownership::{OwnedBy, owned_by};
 use crate::schema::tasks;
 use crate::{PostgresSettings, SetupError, listing};
 
@@ -127,14 +128,8 @@ impl PostgresTaskRepository {
 }
 
 /// The task `id`, if `owner` owns it.
-fn owned_task(
-    owner: &UserId,
-    id: TaskId,
-) -> diesel::dsl::Filter<diesel::dsl::Find<tasks::table, i64>, diesel::dsl::Eq<tasks::user_id, &str>>
-{
-    tasks::table
-        .find(id.get())
-        .filter(tasks::user_id.eq(owner.as_str()))
+fn owned_task(owner: &UserId, id: TaskId) -> Filter<tasks::table, OwnedBy<'_>> {
+    tasks::table.filter(owned_by(owner, id))
 }
 
 fn to_task(row: TaskRow) -> Result<Task, TaskError> {
@@ -202,13 +197,9 @@ impl TaskRepository for PostgresTaskRepository {
     ) -> Result<Task, TaskError> {
         let row = self
             .run(async |connection| {
-                update_owned_task(
-                    owner,
-                    id,
-                    (TaskChanges::from(patch), tasks::updated_at.eq(now)),
-                )
-                .get_result(connection)
-                .await
+                update_owned_task(owner, id, TaskChanges::from(patch))
+                    .get_result(connection)
+                    .await
             })
             .await?;
         to_task(row)
@@ -230,16 +221,9 @@ impl TaskRepository for PostgresTaskRepository {
         // One statement: concurrent toggles serialize on the row lock, none is lost.
         let row = self
             .run(async |connection| {
-                update_owned_task(
-                    owner,
-                    id,
-                    (
-                        tasks::completed.eq(not(tasks::completed)),
-                        tasks::updated_at.eq(now),
-                    ),
-                )
-                .get_result(connection)
-                .await
+                update_owned_task(owner, id, tasks::completed.eq(not(tasks::completed)))
+                    .get_result(connection)
+                    .await
             })
             .await?;
         to_task(row)
