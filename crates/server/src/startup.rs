@@ -45,6 +45,7 @@ pub struct Application {
 pub fn postgres_settings(database: &DatabaseSettings) -> PostgresSettings {
     PostgresSettings {
         max_connections: database.max_connections,
+        pipeline_reads: database.pipeline_reads,
         pool_wait_timeout: database.pool_wait_timeout,
         connect_timeout: database.connect_timeout,
         statement_timeout: database.statement_timeout,

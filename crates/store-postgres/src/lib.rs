@@ -26,6 +26,7 @@ mod ownership;
 mod repository;
 mod schema;
 mod settings;
+mod shared_session;
 mod ssl_mode;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -19,18 +19,31 @@ use crate::models::{NewTaskRow, TaskChanges, TaskRow};
 use crate::owned_update::update_owned_task;
 use crate::ownership::{OwnedBy, owned_by};
 use crate::schema::tasks;
+use crate::shared_session::SharedSession;
 use crate::{PostgresSettings, SetupError, listing};
 
 /// Tasks in PostgreSQL, one SQL statement per use case.
 ///
-/// Clones share one pool. A connection's I/O is driven by a task on the runtime that opened
-/// it, so a server with one runtime per thread (actix's workers) serves each query on one
-/// thread only when every thread has a pool of its own: see [`Self::with_own_pool`].
+/// Writes run on pooled connections. Reads, unless `pipeline_reads` is off or
+/// `max_connections` is 1, share one session instead (see [`SharedSession`]), which counts
+/// towards `max_connections`.
+///
+/// Clones share their connections. A connection's I/O is driven by a task on the runtime
+/// that opened it, so a server with one runtime per thread (actix's workers) serves each
+/// query on one thread only when every thread has connections of its own: see
+/// [`Self::with_own_pool`].
 #[derive(Clone)]
 pub struct PostgresTaskRepository {
     pool: Pool<AsyncPgConnection>,
+    reads: Option<Arc<SharedSession>>,
     recipe: Arc<ConnectionRecipe>,
     settings: PostgresSettings,
+}
+
+/// How a statement failed, and whether its connection can serve another one.
+struct Failure {
+    error: TaskError,
+    connection_lost: bool,
 }
 
 impl PostgresTaskRepository {
@@ -46,8 +59,8 @@ impl PostgresTaskRepository {
         Ok(Self::with_pool(recipe, settings.clone()))
     }
 
-    /// The same database and settings through a new pool of at most `max_connections`,
-    /// empty until first used.
+    /// The same database and settings through connections of its own, at most
+    /// `max_connections`, none open until first used.
     pub fn with_own_pool(&self, max_connections: usize) -> Self {
         Self::with_pool(
             Arc::clone(&self.recipe),
@@ -59,6 +72,12 @@ impl PostgresTaskRepository {
     }
 
     fn with_pool(recipe: Arc<ConnectionRecipe>, settings: PostgresSettings) -> Self {
+        let (reads, pooled) = if settings.pipeline_reads && settings.max_connections >= 2 {
+            let shared = SharedSession::new(Arc::clone(&recipe));
+            (Some(Arc::new(shared)), settings.max_connections - 1)
+        } else {
+            (None, settings.max_connections)
+        };
         let mut manager_config = ManagerConfig::default();
         // No `SELECT 1` round trip before every checkout: a connection that broke while idle
         // fails its next statement, which answers 503 and throws the connection away.
@@ -72,7 +91,7 @@ impl PostgresTaskRepository {
         let manager =
             AsyncDieselConnectionManager::new_with_config(settings.url.as_str(), manager_config);
         let pool = Pool::builder(manager)
-            .max_size(settings.max_connections)
+            .max_size(pooled)
             .runtime(Runtime::Tokio1)
             .wait_timeout(Some(settings.pool_wait_timeout))
             .create_timeout(Some(settings.connect_timeout))
@@ -81,50 +100,94 @@ impl PostgresTaskRepository {
             .expect("the builder has a runtime, which is all that build() checks");
         Self {
             pool,
+            reads,
             recipe,
             settings,
         }
     }
 
-    /// Runs `statement` on a pooled connection within the statement timeout.
-    async fn run<T>(
-        &self,
-        statement: impl AsyncFnOnce(&mut AsyncPgConnection) -> QueryResult<T>,
-    ) -> Result<T, TaskError> {
-        let mut connection = self.pool.get().await.map_err(errors::from_pool)?;
-        match tokio::time::timeout(self.settings.statement_timeout, statement(&mut connection))
+    /// Runs `statement` on a pooled connection.
+    async fn write<T>(&self, statement: impl Statement<T>) -> Result<T, TaskError> {
+        let connection = self.pool.get().await.map_err(errors::from_pool)?;
+        self.run_on(&connection, statement)
             .await
+            .map_err(|failure| {
+                if failure.connection_lost {
+                    drop(Object::take(connection));
+                }
+                failure.error
+            })
+    }
+
+    /// Runs `statement` on the shared read session, or on a pooled connection when there is
+    /// none.
+    async fn read<T>(&self, statement: impl Statement<T>) -> Result<T, TaskError> {
+        let Some(reads) = &self.reads else {
+            return self.write(statement).await;
+        };
+        let session = reads.get().await?;
+        self.run_on(&session, statement).await.map_err(|failure| {
+            if failure.connection_lost {
+                reads.discard(&session);
+            }
+            failure.error
+        })
+    }
+
+    /// Runs `statement` on `connection` within the statement timeout.
+    async fn run_on<T>(
+        &self,
+        connection: &AsyncPgConnection,
+        statement: impl Statement<T>,
+    ) -> Result<T, Failure> {
+        let lost = |error| Failure {
+            error,
+            connection_lost: true,
+        };
+        match tokio::time::timeout(
+            self.settings.statement_timeout,
+            statement(&mut &*connection),
+        )
+        .await
         {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => {
                 // diesel-async drops the SQLSTATE, so a FATAL error (the server shutting
                 // down or ending the session) looks like a statement's plain error; unlike
                 // that one, it leaves a session that no longer answers.
-                if errors::is_unclassified(&error) && !self.still_answers(&mut connection).await {
-                    drop(Object::take(connection));
-                    return Err(TaskError::unavailable(error));
+                if errors::is_unclassified(&error) && !self.still_answers(connection).await {
+                    return Err(lost(TaskError::unavailable(error)));
                 }
-                Err(errors::from_query(error))
+                let error = errors::from_query(error);
+                Err(Failure {
+                    connection_lost: matches!(error, TaskError::Unavailable(_)),
+                    error,
+                })
             }
-            Err(_) => {
-                // The abandoned statement may still be running on this connection: close it
-                // rather than hand it to the next caller.
-                drop(Object::take(connection));
-                Err(TaskError::unavailable(StatementTimedOut(
-                    self.settings.statement_timeout,
-                )))
-            }
+            // The abandoned statement may still be running on this connection: close it
+            // rather than hand it to the next caller.
+            Err(_) => Err(lost(TaskError::unavailable(StatementTimedOut(
+                self.settings.statement_timeout,
+            )))),
         }
     }
 
     /// Whether the session answers a trivial statement within the statement timeout.
-    async fn still_answers(&self, connection: &mut AsyncPgConnection) -> bool {
+    async fn still_answers(&self, mut connection: &AsyncPgConnection) -> bool {
         let probe = connection.batch_execute("SELECT 1");
         matches!(
             tokio::time::timeout(self.settings.statement_timeout, probe).await,
             Ok(Ok(()))
         )
     }
+}
+
+/// One SQL statement, given a connection that it may share with statements in flight.
+trait Statement<T>: for<'c> AsyncFnOnce(&mut &'c AsyncPgConnection) -> QueryResult<T> {}
+
+impl<T, F> Statement<T> for F where
+    F: for<'c> AsyncFnOnce(&mut &'c AsyncPgConnection) -> QueryResult<T>
+{
 }
 
 /// The task `id`, if `owner` owns it.
@@ -139,13 +202,13 @@ fn to_task(row: TaskRow) -> Result<Task, TaskError> {
 impl TaskRepository for PostgresTaskRepository {
     async fn list(&self, owner: &UserId, query: &ListQuery) -> Result<TaskPage, TaskError> {
         let rows: Vec<(TaskRow, i64)> = self
-            .run(async |connection| listing::page(owner, query).load(connection).await)
+            .read(async |connection| listing::page(owner, query).load(connection).await)
             .await?;
         let total = match rows.as_slice() {
             [(_, total), ..] => *total,
             // Past the last match, no row carries the total: count on their own.
             [] if query.offset.get() > 0 => {
-                self.run(async |connection| {
+                self.read(async |connection| {
                     listing::matching(owner, query)
                         .count()
                         .get_result(connection)
@@ -166,7 +229,7 @@ impl TaskRepository for PostgresTaskRepository {
 
     async fn create(&self, owner: &UserId, task: &NewTask) -> Result<Task, TaskError> {
         let row = self
-            .run(async |connection| {
+            .write(async |connection| {
                 diesel::insert_into(tasks::table)
                     .values(NewTaskRow::new(owner, task))
                     .returning(TaskRow::as_returning())
@@ -179,7 +242,7 @@ impl TaskRepository for PostgresTaskRepository {
 
     async fn get(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
         let row = self
-            .run(async |connection| {
+            .read(async |connection| {
                 owned_task(owner, id)
                     .select(TaskRow::as_select())
                     .get_result(connection)
@@ -196,7 +259,7 @@ impl TaskRepository for PostgresTaskRepository {
         patch: &TaskPatch,
     ) -> Result<Task, TaskError> {
         let row = self
-            .run(async |connection| {
+            .write(async |connection| {
                 update_owned_task(owner, id, TaskChanges::from(patch))
                     .get_result(connection)
                     .await
@@ -207,7 +270,7 @@ impl TaskRepository for PostgresTaskRepository {
 
     async fn delete(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
         let row = self
-            .run(async |connection| {
+            .write(async |connection| {
                 diesel::delete(owned_task(owner, id))
                     .returning(TaskRow::as_returning())
                     .get_result(connection)
@@ -220,7 +283,7 @@ impl TaskRepository for PostgresTaskRepository {
     async fn toggle_completed(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
         // One statement: concurrent toggles serialize on the row lock, none is lost.
         let row = self
-            .run(async |connection| {
+            .write(async |connection| {
                 update_owned_task(owner, id, tasks::completed.eq(not(tasks::completed)))
                     .get_result(connection)
                     .await
@@ -230,7 +293,7 @@ impl TaskRepository for PostgresTaskRepository {
     }
 
     async fn ping(&self) -> Result<(), TaskError> {
-        self.run(async |connection| {
+        self.write(async |connection| {
             diesel::sql_query("SELECT 1").execute(connection).await?;
             Ok(())
         })

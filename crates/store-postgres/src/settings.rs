@@ -8,8 +8,11 @@ pub struct PostgresSettings {
     /// `sslrootcert` choose TLS and how the server's certificate is verified; see the
     /// crate documentation. It may hold a password, so `Debug` never prints it.
     pub url: String,
-    /// Most connections the pool keeps open at once.
+    /// Most connections open at once, the shared read session included.
     pub max_connections: usize,
+    /// Whether reads share one session, over which concurrent requests' statements are
+    /// pipelined, leaving the rest of `max_connections` to writes (when it is at least 2).
+    pub pipeline_reads: bool,
     /// Longest wait for a free pooled connection.
     pub pool_wait_timeout: Duration,
     /// Longest time to open a new connection, TCP and authentication included.
@@ -27,6 +30,7 @@ impl PostgresSettings {
         Self {
             url: url.into(),
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+            pipeline_reads: true,
             pool_wait_timeout: Self::DEFAULT_TIMEOUT,
             connect_timeout: Self::DEFAULT_TIMEOUT,
             statement_timeout: Self::DEFAULT_TIMEOUT,
@@ -39,6 +43,7 @@ impl fmt::Debug for PostgresSettings {
         f.debug_struct("PostgresSettings")
             .field("url", &"<redacted>")
             .field("max_connections", &self.max_connections)
+            .field("pipeline_reads", &self.pipeline_reads)
             .field("pool_wait_timeout", &self.pool_wait_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("statement_timeout", &self.statement_timeout)

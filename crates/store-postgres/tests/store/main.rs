@@ -4,6 +4,7 @@
 mod availability;
 mod listing;
 mod migrations;
+mod shared_reads;
 mod support;
 mod tls;
 mod tls_cluster;

@@ -1,0 +1,197 @@
+//! Reads share one session (their statements pipelined), writes use the pool, and a lost
+//! read session is replaced.
+
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use tasks_domain::{ListQuery, TaskId};
+use tasks_ports::{TaskError, TaskRepository};
+use tasks_store_postgres::testing::TestDatabase;
+use tasks_store_postgres::{PostgresSettings, PostgresTaskRepository};
+use tokio::net::TcpListener;
+use tokio_postgres::{Client, NoTls};
+
+use crate::support::{new_task, user};
+
+/// A generous bound for "answers instead of hanging"; not a speed requirement.
+const PROMPTLY: Duration = Duration::from_secs(10);
+
+fn repository(url: &str, pipeline_reads: bool) -> PostgresTaskRepository {
+    PostgresTaskRepository::connect(&PostgresSettings {
+        max_connections: 5,
+        pipeline_reads,
+        ..PostgresSettings::new(url)
+    })
+    .unwrap()
+}
+
+async fn admin(database: &TestDatabase) -> Client {
+    let (client, connection) = tokio_postgres::connect(database.url(), NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// Creates `count` tasks for alice, one after the other (so on one pooled connection).
+async fn seed(repository: &PostgresTaskRepository, count: usize) -> Vec<TaskId> {
+    let mut ids = Vec::new();
+    for n in 0..count {
+        let task = repository
+            .create(&user("alice"), &new_task(&format!("task {n}")))
+            .await
+            .unwrap();
+        ids.push(task.id);
+    }
+    ids
+}
+
+/// Sessions open after 60 concurrent reads by alice, each checked.
+async fn sessions_after_concurrent_reads(pipeline_reads: bool) -> i64 {
+    let database = TestDatabase::create().await;
+    let repository = repository(database.url(), pipeline_reads);
+    let ids = seed(&repository, 3).await;
+    let alice = user("alice");
+    let gets = ids
+        .iter()
+        .cycle()
+        .take(30)
+        .map(|&id| repository.get(&alice, id));
+    for (task, id) in join_all(gets).await.into_iter().zip(ids.iter().cycle()) {
+        assert_eq!(task.unwrap().id, *id);
+    }
+    let query = ListQuery::default();
+    let lists = (0..30).map(|_| repository.list(&alice, &query));
+    for page in join_all(lists).await {
+        assert_eq!(page.unwrap().total, 3);
+    }
+    database.sessions().await
+}
+
+#[tokio::test]
+async fn concurrent_reads_share_one_session_beside_the_writers_pool() {
+    // The seeding's one pooled connection, and the read session.
+    assert_eq!(sessions_after_concurrent_reads(true).await, 2);
+    // Without pipelining, concurrent reads take as many pooled connections as they can.
+    assert!(sessions_after_concurrent_reads(false).await > 2);
+}
+
+#[tokio::test]
+async fn one_connection_in_all_leaves_reads_on_the_pool() {
+    let database = TestDatabase::create().await;
+    let repository = PostgresTaskRepository::connect(&PostgresSettings {
+        max_connections: 1,
+        ..PostgresSettings::new(database.url())
+    })
+    .unwrap();
+    let ids = seed(&repository, 2).await;
+    let alice = user("alice");
+    let gets = ids.iter().map(|&id| repository.get(&alice, id));
+    for task in join_all(gets).await {
+        task.unwrap();
+    }
+    assert_eq!(database.sessions().await, 1);
+}
+
+#[tokio::test]
+async fn a_terminated_read_session_fails_one_read_and_is_replaced() {
+    let database = TestDatabase::create().await;
+    let victim = "terminated-read-session";
+    let url = format!("{}?application_name={victim}", database.url());
+    let repository = repository(&url, true);
+    let alice = user("alice");
+    let ids = seed(&repository, 1).await;
+    repository.get(&alice, ids[0]).await.unwrap();
+
+    // Ends every session of the repository, as a restart of the server would.
+    let admin = admin(&database).await;
+    let ended = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                 WHERE application_name = $1";
+    let ended: i64 = admin.query_one(ended, &[&victim]).await.unwrap().get(0);
+    assert_eq!(ended, 2, "the pooled session and the read session");
+    let remaining = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1";
+    for _ in 0..100 {
+        let left: i64 = admin.query_one(remaining, &[&victim]).await.unwrap().get(0);
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let lost = repository.get(&alice, ids[0]).await;
+    assert!(matches!(lost, Err(TaskError::Unavailable(_))), "{lost:?}");
+    let read = repository.get(&alice, ids[0]).await.unwrap();
+    assert_eq!(read.id, ids[0]);
+    let page = repository
+        .list(&alice, &ListQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+}
+
+#[tokio::test]
+async fn a_read_past_its_timeout_is_unavailable_and_reads_recover() {
+    let database = TestDatabase::create().await;
+    let repository = PostgresTaskRepository::connect(&PostgresSettings {
+        statement_timeout: Duration::from_millis(500),
+        ..PostgresSettings::new(database.url())
+    })
+    .unwrap();
+    let alice = user("alice");
+    let ids = seed(&repository, 1).await;
+    repository.get(&alice, ids[0]).await.unwrap();
+
+    // A lock that even plain reads wait for.
+    let mut admin = admin(&database).await;
+    let lock = admin.transaction().await.unwrap();
+    lock.batch_execute("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let reads = (0..5).map(|_| repository.get(&alice, ids[0]));
+    for read in join_all(reads).await {
+        assert!(
+            matches!(&read, Err(TaskError::Unavailable(source))
+                if source.to_string().contains("did not answer")),
+            "{read:?}"
+        );
+    }
+    assert!(started.elapsed() < PROMPTLY, "took {:?}", started.elapsed());
+
+    lock.rollback().await.unwrap();
+    assert_eq!(repository.get(&alice, ids[0]).await.unwrap().id, ids[0]);
+}
+
+#[tokio::test]
+async fn reads_waiting_for_the_session_share_a_failed_attempt_to_open_it() {
+    // Accepts connections and never answers, so every attempt waits out the connect timeout.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "postgres://postgres@{}/tasks",
+        listener.local_addr().unwrap()
+    );
+    let silent = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let connect_timeout = Duration::from_millis(500);
+    let repository = PostgresTaskRepository::connect(&PostgresSettings {
+        connect_timeout,
+        ..PostgresSettings::new(url)
+    })
+    .unwrap();
+
+    let started = Instant::now();
+    let alice = user("alice");
+    let query = ListQuery::default();
+    let reads = (0..40).map(|_| repository.list(&alice, &query));
+    for read in join_all(reads).await {
+        assert!(matches!(read, Err(TaskError::Unavailable(_))), "{read:?}");
+    }
+    // In turn, the forty attempts would take twenty seconds.
+    let waited = started.elapsed();
+    assert!(waited < connect_timeout * 10, "took {waited:?}");
+    silent.abort();
+}
