@@ -165,8 +165,8 @@ impl Application {
                 }
                 let repository = PostgresTaskRepository::connect(&postgres_settings(database))?;
                 tracing::info!(store = "postgres", "task store ready");
-                // A pool per worker thread (see `PostgresTaskRepository`), the connections
-                // split between them.
+                // Connections of its own for each worker thread (see
+                // `PostgresTaskRepository`), max_connections split between them.
                 let (connections, workers) =
                     (database.max_connections, worker_count(&settings.server));
                 let for_worker = move |worker| {

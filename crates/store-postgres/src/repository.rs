@@ -56,13 +56,13 @@ impl PostgresTaskRepository {
             settings.connect_timeout,
             Some(settings.statement_timeout),
         )?);
-        Ok(Self::with_pool(recipe, settings.clone()))
+        Ok(Self::from_recipe(recipe, settings.clone()))
     }
 
     /// The same database and settings through connections of its own, at most
     /// `max_connections`, none open until first used.
     pub fn with_own_pool(&self, max_connections: usize) -> Self {
-        Self::with_pool(
+        Self::from_recipe(
             Arc::clone(&self.recipe),
             PostgresSettings {
                 max_connections,
@@ -71,7 +71,7 @@ impl PostgresTaskRepository {
         )
     }
 
-    fn with_pool(recipe: Arc<ConnectionRecipe>, settings: PostgresSettings) -> Self {
+    fn from_recipe(recipe: Arc<ConnectionRecipe>, settings: PostgresSettings) -> Self {
         let (reads, pooled) = if settings.pipeline_reads && settings.max_connections >= 2 {
             let shared = SharedSession::new(Arc::clone(&recipe));
             (Some(Arc::new(shared)), settings.max_connections - 1)
@@ -107,7 +107,7 @@ impl PostgresTaskRepository {
     }
 
     /// Runs `statement` on a pooled connection.
-    async fn write<T>(&self, statement: impl Statement<T>) -> Result<T, TaskError> {
+    async fn run_pooled<T>(&self, statement: impl Statement<T>) -> Result<T, TaskError> {
         let connection = self.pool.get().await.map_err(errors::from_pool)?;
         self.run_on(&connection, statement)
             .await
@@ -121,9 +121,9 @@ impl PostgresTaskRepository {
 
     /// Runs `statement` on the shared read session, or on a pooled connection when there is
     /// none.
-    async fn read<T>(&self, statement: impl Statement<T>) -> Result<T, TaskError> {
+    async fn run_read<T>(&self, statement: impl Statement<T>) -> Result<T, TaskError> {
         let Some(reads) = &self.reads else {
-            return self.write(statement).await;
+            return self.run_pooled(statement).await;
         };
         let session = reads.get().await?;
         self.run_on(&session, statement).await.map_err(|failure| {
@@ -202,13 +202,13 @@ fn to_task(row: TaskRow) -> Result<Task, TaskError> {
 impl TaskRepository for PostgresTaskRepository {
     async fn list(&self, owner: &UserId, query: &ListQuery) -> Result<TaskPage, TaskError> {
         let rows: Vec<(TaskRow, i64)> = self
-            .read(async |connection| listing::page(owner, query).load(connection).await)
+            .run_read(async |connection| listing::page(owner, query).load(connection).await)
             .await?;
         let total = match rows.as_slice() {
             [(_, total), ..] => *total,
             // Past the last match, no row carries the total: count on their own.
             [] if query.offset.get() > 0 => {
-                self.read(async |connection| {
+                self.run_read(async |connection| {
                     listing::matching(owner, query)
                         .count()
                         .get_result(connection)
@@ -229,7 +229,7 @@ impl TaskRepository for PostgresTaskRepository {
 
     async fn create(&self, owner: &UserId, task: &NewTask) -> Result<Task, TaskError> {
         let row = self
-            .write(async |connection| {
+            .run_pooled(async |connection| {
                 diesel::insert_into(tasks::table)
                     .values(NewTaskRow::new(owner, task))
                     .returning(TaskRow::as_returning())
@@ -242,7 +242,7 @@ impl TaskRepository for PostgresTaskRepository {
 
     async fn get(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
         let row = self
-            .read(async |connection| {
+            .run_read(async |connection| {
                 owned_task(owner, id)
                     .select(TaskRow::as_select())
                     .get_result(connection)
@@ -259,7 +259,7 @@ impl TaskRepository for PostgresTaskRepository {
         patch: &TaskPatch,
     ) -> Result<Task, TaskError> {
         let row = self
-            .write(async |connection| {
+            .run_pooled(async |connection| {
                 update_owned_task(owner, id, TaskChanges::from(patch))
                     .get_result(connection)
                     .await
@@ -270,7 +270,7 @@ impl TaskRepository for PostgresTaskRepository {
 
     async fn delete(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
         let row = self
-            .write(async |connection| {
+            .run_pooled(async |connection| {
                 diesel::delete(owned_task(owner, id))
                     .returning(TaskRow::as_returning())
                     .get_result(connection)
@@ -283,7 +283,7 @@ impl TaskRepository for PostgresTaskRepository {
     async fn toggle_completed(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
         // One statement: concurrent toggles serialize on the row lock, none is lost.
         let row = self
-            .write(async |connection| {
+            .run_pooled(async |connection| {
                 update_owned_task(owner, id, tasks::completed.eq(not(tasks::completed)))
                     .get_result(connection)
                     .await
@@ -293,7 +293,7 @@ impl TaskRepository for PostgresTaskRepository {
     }
 
     async fn ping(&self) -> Result<(), TaskError> {
-        self.write(async |connection| {
+        self.run_pooled(async |connection| {
             diesel::sql_query("SELECT 1").execute(connection).await?;
             Ok(())
         })
