@@ -170,7 +170,7 @@ impl Application {
                 let (connections, workers) =
                     (database.max_connections, worker_count(&settings.server));
                 let for_worker = move |worker| {
-                    repository.with_own_pool(connection_share(connections, workers, worker))
+                    repository.with_own_connections(connection_share(connections, workers, worker))
                 };
                 serve(for_worker, verifier, settings, listener, in_flight.clone())
                     .map_err(listen_error)?

@@ -31,7 +31,7 @@ use crate::{PostgresSettings, SetupError, listing};
 /// Clones share their connections. A connection's I/O is driven by a task on the runtime
 /// that opened it, so a server with one runtime per thread (actix's workers) serves each
 /// query on one thread only when every thread has connections of its own: see
-/// [`Self::with_own_pool`].
+/// [`Self::with_own_connections`].
 #[derive(Clone)]
 pub struct PostgresTaskRepository {
     pool: Pool<AsyncPgConnection>,
@@ -61,7 +61,7 @@ impl PostgresTaskRepository {
 
     /// The same database and settings through connections of its own, at most
     /// `max_connections`, none open until first used.
-    pub fn with_own_pool(&self, max_connections: usize) -> Self {
+    pub fn with_own_connections(&self, max_connections: usize) -> Self {
         Self::from_recipe(
             Arc::clone(&self.recipe),
             PostgresSettings {
