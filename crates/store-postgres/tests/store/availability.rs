@@ -6,12 +6,10 @@ use tasks_store_postgres::{
     MigrationError, PostgresSettings, PostgresTaskRepository, SetupError, run_migrations,
 };
 use tokio::net::TcpListener;
-use tokio_postgres::NoTls;
 
-use crate::support::{fresh_repository, new_task, retitle, user};
-
-/// A generous bound for "answers instead of hanging"; not a speed requirement.
-const PROMPTLY: Duration = Duration::from_secs(10);
+use crate::support::{
+    PROMPTLY, fresh_repository, new_task, retitle, silent_server, sql_session, user,
+};
 
 fn short_timeouts(url: &str) -> PostgresSettings {
     PostgresSettings {
@@ -68,18 +66,7 @@ async fn a_closed_port_is_unavailable() {
 
 #[tokio::test]
 async fn a_server_that_never_answers_is_unavailable() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!(
-        "postgres://postgres@{}/tasks",
-        listener.local_addr().unwrap()
-    );
-    // Accepts connections and keeps them open without a word, like a half-open peer.
-    let silent = tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            open.push(socket);
-        }
-    });
+    let (url, silent) = silent_server().await;
     let repository = PostgresTaskRepository::connect(&short_timeouts(&url)).unwrap();
     assert_unavailable(&repository).await;
     silent.abort();
@@ -96,10 +83,7 @@ async fn a_statement_past_its_timeout_is_unavailable_and_the_pool_recovers() {
         .unwrap();
 
     // Another session holds the row lock, so the update waits past its timeout.
-    let (mut locker, connection) = tokio_postgres::connect(database.url(), NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let mut locker = sql_session(&database).await;
     let lock = locker.transaction().await.unwrap();
     lock.execute(
         "SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE",
@@ -157,10 +141,7 @@ async fn a_session_terminated_under_a_statement_is_unavailable_and_the_pool_reco
 
     // Another session holds the row lock, so the update waits until its session is ended,
     // as a server shutdown or a managed service's restart ends it (SQLSTATE 57P01).
-    let (mut admin, connection) = tokio_postgres::connect(database.url(), NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let mut admin = sql_session(&database).await;
     let lock = admin.transaction().await.unwrap();
     lock.execute(
         "SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE",
@@ -207,10 +188,7 @@ async fn a_session_terminated_under_a_statement_is_unavailable_and_the_pool_reco
 #[tokio::test]
 async fn a_failing_statement_on_a_live_session_stays_unexpected() {
     let (database, repository) = fresh_repository().await;
-    let (admin, connection) = tokio_postgres::connect(database.url(), NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let admin = sql_session(&database).await;
     // A schema the code does not expect: a bug, not an outage.
     admin
         .batch_execute("ALTER TABLE tasks RENAME COLUMN title TO heading")

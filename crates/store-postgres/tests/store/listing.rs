@@ -4,9 +4,8 @@ use tasks_domain::{
 };
 use tasks_ports::TaskRepository;
 use tasks_ports::in_memory::InMemoryTaskRepository;
-use tokio_postgres::NoTls;
 
-use crate::support::{described, fresh_repository, new_task, retitle, user};
+use crate::support::{described, fresh_repository, new_task, retitle, sql_session, user};
 
 fn search(text: &str) -> ListQuery {
     ListQuery {
@@ -59,10 +58,7 @@ async fn status_filter_and_total() {
 #[tokio::test]
 async fn pages_are_stable_when_timestamps_tie() {
     let (database, repository) = fresh_repository().await;
-    let (client, connection) = tokio_postgres::connect(database.url(), NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let client = sql_session(&database).await;
     client
         .batch_execute(
             "INSERT INTO tasks (user_id, title, created_at, updated_at) \

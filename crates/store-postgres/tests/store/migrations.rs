@@ -1,17 +1,11 @@
 use tasks_store_postgres::run_migrations;
 use tasks_store_postgres::testing::TestDatabase;
 use tokio::task::JoinSet;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
+
+use crate::support::sql_session;
 
 const VERSION: &str = "20261127000000";
-
-async fn client(database: &TestDatabase) -> Client {
-    let (client, connection) = tokio_postgres::connect(database.url(), NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client
-}
 
 /// Turns the migrated test database back into one that was never migrated.
 async fn unmigrate(client: &Client) {
@@ -24,7 +18,7 @@ async fn unmigrate(client: &Client) {
 #[tokio::test]
 async fn migrating_twice_applies_once() {
     let database = TestDatabase::create().await;
-    unmigrate(&client(&database).await).await;
+    unmigrate(&sql_session(&database).await).await;
 
     assert_eq!(run_migrations(database.url()).await.unwrap(), [VERSION]);
     assert!(run_migrations(database.url()).await.unwrap().is_empty());
@@ -34,7 +28,7 @@ async fn migrating_twice_applies_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_migrations_take_turns() {
     let database = TestDatabase::create().await;
-    unmigrate(&client(&database).await).await;
+    unmigrate(&sql_session(&database).await).await;
 
     let mut runs = JoinSet::new();
     for _ in 0..4 {
@@ -51,7 +45,7 @@ async fn concurrent_migrations_take_turns() {
 #[tokio::test]
 async fn better_auth_tables_are_left_alone() {
     let database = TestDatabase::create().await;
-    let client = client(&database).await;
+    let client = sql_session(&database).await;
     unmigrate(&client).await;
     let better_auth = r#"
         CREATE TABLE "user" (id text PRIMARY KEY, name text NOT NULL, email text NOT NULL);
@@ -94,7 +88,7 @@ async fn better_auth_tables_are_left_alone() {
 #[tokio::test]
 async fn the_schema_guards_its_invariants() {
     let database = TestDatabase::create().await;
-    let client = client(&database).await;
+    let client = sql_session(&database).await;
 
     let index = client
         .query_one(

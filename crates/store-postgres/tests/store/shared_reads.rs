@@ -8,13 +8,8 @@ use tasks_domain::{ListQuery, TaskId};
 use tasks_ports::{TaskError, TaskRepository};
 use tasks_store_postgres::testing::TestDatabase;
 use tasks_store_postgres::{PostgresSettings, PostgresTaskRepository};
-use tokio::net::TcpListener;
-use tokio_postgres::{Client, NoTls};
 
-use crate::support::{new_task, user};
-
-/// A generous bound for "answers instead of hanging"; not a speed requirement.
-const PROMPTLY: Duration = Duration::from_secs(10);
+use crate::support::{PROMPTLY, new_task, silent_server, sql_session, user};
 
 fn repository(url: &str, pipeline_reads: bool) -> PostgresTaskRepository {
     PostgresTaskRepository::connect(&PostgresSettings {
@@ -23,14 +18,6 @@ fn repository(url: &str, pipeline_reads: bool) -> PostgresTaskRepository {
         ..PostgresSettings::new(url)
     })
     .unwrap()
-}
-
-async fn admin(database: &TestDatabase) -> Client {
-    let (client, connection) = tokio_postgres::connect(database.url(), NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client
 }
 
 /// Creates `count` tasks for alice, one after the other (so on one pooled connection).
@@ -104,7 +91,7 @@ async fn a_terminated_read_session_fails_one_read_and_is_replaced() {
     repository.get(&alice, ids[0]).await.unwrap();
 
     // Ends every session of the repository, as a restart of the server would.
-    let admin = admin(&database).await;
+    let admin = sql_session(&database).await;
     let ended = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
                  WHERE application_name = $1";
     let ended: i64 = admin.query_one(ended, &[&victim]).await.unwrap().get(0);
@@ -142,7 +129,7 @@ async fn a_read_past_its_timeout_is_unavailable_and_reads_recover() {
     repository.get(&alice, ids[0]).await.unwrap();
 
     // A lock that even plain reads wait for.
-    let mut admin = admin(&database).await;
+    let mut admin = sql_session(&database).await;
     let lock = admin.transaction().await.unwrap();
     lock.batch_execute("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE")
         .await
@@ -164,18 +151,8 @@ async fn a_read_past_its_timeout_is_unavailable_and_reads_recover() {
 
 #[tokio::test]
 async fn reads_waiting_for_the_session_share_a_failed_attempt_to_open_it() {
-    // Accepts connections and never answers, so every attempt waits out the connect timeout.
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!(
-        "postgres://postgres@{}/tasks",
-        listener.local_addr().unwrap()
-    );
-    let silent = tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            open.push(socket);
-        }
-    });
+    // Every attempt to open a session there waits out the connect timeout.
+    let (url, silent) = silent_server().await;
     let connect_timeout = Duration::from_millis(500);
     let repository = PostgresTaskRepository::connect(&PostgresSettings {
         connect_timeout,

@@ -1,6 +1,11 @@
+use std::time::Duration;
+
 use tasks_domain::{Description, NewTask, TaskPatch, Title, UserId};
 use tasks_store_postgres::testing::TestDatabase;
 use tasks_store_postgres::{PostgresSettings, PostgresTaskRepository};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_postgres::{Client, NoTls};
 
 pub fn user(id: &str) -> UserId {
     UserId::parse(id).unwrap()
@@ -31,4 +36,33 @@ pub async fn fresh_repository() -> (TestDatabase, PostgresTaskRepository) {
     let repository = PostgresTaskRepository::connect(&PostgresSettings::new(database.url()))
         .expect("valid settings");
     (database, repository)
+}
+
+/// A generous bound for "answers instead of hanging"; not a speed requirement.
+pub const PROMPTLY: Duration = Duration::from_secs(10);
+
+/// A plain session on the test database, for setting up what the repository cannot.
+pub async fn sql_session(database: &TestDatabase) -> Client {
+    let (client, connection) = tokio_postgres::connect(database.url(), NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// A `postgres://` URL of a local server that accepts connections and never says a word,
+/// like a half-open peer; it stops when the handle is aborted.
+pub async fn silent_server() -> (String, JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "postgres://postgres@{}/tasks",
+        listener.local_addr().unwrap()
+    );
+    let server = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    (url, server)
 }

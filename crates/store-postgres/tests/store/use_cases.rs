@@ -3,9 +3,8 @@ use std::sync::Arc;
 use tasks_domain::{Description, TaskId, TaskPatch};
 use tasks_ports::{TaskError, TaskRepository};
 use tokio::task::JoinSet;
-use tokio_postgres::NoTls;
 
-use crate::support::{described, fresh_repository, new_task, retitle, user};
+use crate::support::{described, fresh_repository, new_task, retitle, sql_session, user};
 
 #[tokio::test]
 async fn create_stores_what_was_asked_and_get_returns_it() {
@@ -234,10 +233,7 @@ async fn ping_answers_when_the_database_is_up() {
 #[tokio::test]
 async fn a_stored_row_that_breaks_a_domain_rule_is_unexpected() {
     let (database, repository) = fresh_repository().await;
-    let (client, connection) = tokio_postgres::connect(database.url(), NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let client = sql_session(&database).await;
     // Passes the table's checks, but a title of only whitespace is empty to the domain.
     let id: i64 = client
         .query_one(
