@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use tasks_domain::{Description, NewTask, TaskPatch, Title, UserId};
+use tasks_ports::TaskError;
 use tasks_store_postgres::testing::TestDatabase;
 use tasks_store_postgres::{PostgresSettings, PostgresTaskRepository};
 use tokio::net::TcpListener;
@@ -40,6 +41,15 @@ pub async fn fresh_repository() -> (TestDatabase, PostgresTaskRepository) {
 
 /// A generous bound for "answers instead of hanging"; not a speed requirement.
 pub const PROMPTLY: Duration = Duration::from_secs(10);
+
+/// Asserts the call failed as unavailable because the database missed its deadline.
+pub fn assert_past_deadline<T: std::fmt::Debug>(result: &Result<T, TaskError>) {
+    assert!(
+        matches!(result, Err(TaskError::Unavailable(source))
+            if source.to_string().contains("did not answer")),
+        "{result:?}"
+    );
+}
 
 /// A plain session on the test database, for setting up what the repository cannot.
 pub async fn sql_session(database: &TestDatabase) -> Client {
