@@ -1,9 +1,13 @@
 # syntax=docker/dockerfile:1
-# Build stage: compile the release binary with the workspace's locked dependencies.
+# Build stage: compile the release binary with the workspace's locked dependencies
+# (.dockerignore keeps the context to the Rust workspace). The cache mounts keep the
+# downloaded crates and compiled dependencies between builds.
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked -p tasks-server \
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked -p tasks-server \
     && cp target/release/tasks-api /tasks-api
 
 # Runtime stage: the binary, its config files and CA roots; no shell tools, non-root.
