@@ -18,7 +18,8 @@ COPY config /app/config
 ENV APP_ENV=production \
     HOST=0.0.0.0 \
     PORT=8000
-EXPOSE 8000
+# The API, and Prometheus metrics on their own listener.
+EXPOSE 8000 9100
 # distroless "nonroot"
 USER 65532:65532
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
