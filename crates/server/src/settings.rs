@@ -13,6 +13,8 @@ use serde::{Deserialize, Deserializer};
 use tasks_auth_jwt::VerifierSettings;
 use tasks_store_postgres::PostgresSettings;
 
+use crate::metrics::MetricsSettings;
+
 const BUILT_IN_DEFAULTS: &str = include_str!("../../../config/default.toml");
 
 /// Plain variable names and the settings they set. Later entries win, so
@@ -52,6 +54,7 @@ pub struct Settings {
     pub store: StoreSettings,
     pub auth: VerifierSettings,
     pub cors_origins: Vec<String>,
+    pub metrics: MetricsSettings,
     /// Settings that are legal but weaken a check; logged at startup.
     pub warnings: Vec<String>,
 }
@@ -147,6 +150,7 @@ impl Settings {
             store: resolve_store(environment, sections.database, own_keys.database)?,
             auth: with_better_auth_defaults(sections.auth, own_keys.auth, &mut warnings),
             cors_origins: parse_origins(&sections.cors.origins)?,
+            metrics: sections.metrics,
             warnings,
         })
     }
@@ -159,6 +163,7 @@ struct Sections {
     database: PostgresSettings,
     auth: VerifierSettings,
     cors: CorsSettings,
+    metrics: MetricsSettings,
 }
 
 /// The keys of those sections that only the binary reads.
