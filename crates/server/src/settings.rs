@@ -461,6 +461,22 @@ mod tests {
         .collect();
         let settings = Settings::load(&dir, &env).unwrap();
         assert_eq!(settings.server.host, "0.0.0.0");
+        assert_eq!(settings.metrics.host, "0.0.0.0");
+    }
+
+    #[test]
+    fn metrics_are_on_locally_on_loopback_port_9100_and_can_be_turned_off() {
+        let metrics = minimal(&[]).unwrap().metrics;
+        assert!(metrics.enabled);
+        assert_eq!((metrics.host.as_str(), metrics.port), ("127.0.0.1", 9100));
+        let metrics = minimal(&[
+            ("APP__METRICS__ENABLED", "false"),
+            ("APP__METRICS__PORT", "9200"),
+        ])
+        .unwrap()
+        .metrics;
+        assert!(!metrics.enabled);
+        assert_eq!(metrics.port, 9200);
     }
 
     #[test]

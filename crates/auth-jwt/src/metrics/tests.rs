@@ -49,7 +49,7 @@ async fn token_cache_hits_and_misses_are_counted() {
     // A current-thread runtime: everything records on this thread.
     let _recording = metrics::set_default_local_recorder(&recorder);
     let settings = VerifierSettings {
-        secret: Some(SharedSecret::new(SECRET)),
+        secret: Some(SharedSecret::new(SECRET).unwrap()),
         ..VerifierSettings::default()
     };
     let verifier = JwtVerifier::with_token_cache(settings, TokenCacheSettings::default()).unwrap();
