@@ -12,6 +12,9 @@
 //! host name. The roots are the PEM file named by `sslrootcert`, the system's trust store
 //! with `sslrootcert=system`, and otherwise Mozilla's (`webpki-roots`).
 //!
+//! Through a transaction-mode pooler (`transaction_pooler`, or `pgbouncer=true` in the URL),
+//! no named prepared statement outlives a transaction and no session setting is made.
+//!
 //! With the `testing` feature, [`testing::TestDatabase`] gives each test a fresh, migrated
 //! database of its own.
 
@@ -23,6 +26,7 @@ mod migrations;
 mod models;
 mod owned_update;
 mod ownership;
+mod pooler_flag;
 mod repository;
 mod schema;
 mod settings;

@@ -12,7 +12,13 @@ pub struct PostgresSettings {
     pub max_connections: usize,
     /// Whether reads share one session, over which concurrent requests' statements are
     /// pipelined, leaving the rest of `max_connections` to writes (when it is at least 2).
+    /// Not through a transaction pooler.
     pub pipeline_reads: bool,
+    /// Whether `url` goes through a transaction-mode pooler such as PgBouncer without
+    /// prepared-statement support (also on with `pgbouncer=true` in the URL): each statement
+    /// then runs in a transaction of its own, prepared in it, with its statement timeout set
+    /// for that transaction only; no session setting is made.
+    pub transaction_pooler: bool,
     /// Longest wait for a free pooled connection.
     pub pool_wait_timeout: Duration,
     /// Longest time to open a new connection, TCP and authentication included.
@@ -31,6 +37,7 @@ impl PostgresSettings {
             url: url.into(),
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
             pipeline_reads: true,
+            transaction_pooler: false,
             pool_wait_timeout: Self::DEFAULT_TIMEOUT,
             connect_timeout: Self::DEFAULT_TIMEOUT,
             statement_timeout: Self::DEFAULT_TIMEOUT,
@@ -44,6 +51,7 @@ impl fmt::Debug for PostgresSettings {
             .field("url", &"<redacted>")
             .field("max_connections", &self.max_connections)
             .field("pipeline_reads", &self.pipeline_reads)
+            .field("transaction_pooler", &self.transaction_pooler)
             .field("pool_wait_timeout", &self.pool_wait_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("statement_timeout", &self.statement_timeout)

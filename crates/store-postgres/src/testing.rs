@@ -5,6 +5,10 @@
 //! drop databases. Each is a copy (`CREATE DATABASE … TEMPLATE …`) of a template database
 //! that is migrated once and named after a digest of the migrations, so a changed migration
 //! gets a new template. Leftovers of crashed runs are swept the first time a process asks.
+//!
+//! [`PgBouncer`] puts a transaction pooler in front of that server.
+
+mod pgbouncer;
 
 use std::error::Error;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -15,6 +19,8 @@ use tokio::sync::OnceCell;
 use tokio_postgres::{Client, NoTls};
 
 use crate::run_migrations;
+
+pub use pgbouncer::PgBouncer;
 
 const SERVER_URL_VARIABLE: &str = "TEST_DATABASE_URL";
 const DEFAULT_SERVER_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -48,9 +54,7 @@ impl TestDatabase {
     /// When the server cannot be reached or refuses to create the database: a test
     /// cannot go on without it.
     pub async fn create() -> Self {
-        let server_url =
-            env::var(SERVER_URL_VARIABLE).unwrap_or_else(|_| DEFAULT_SERVER_URL.to_owned());
-        Self::create_on(server_url).await.unwrap_or_else(|error| {
+        Self::create_on(server_url()).await.unwrap_or_else(|error| {
             panic!("cannot create a test database (set {SERVER_URL_VARIABLE}?): {error}")
         })
     }
@@ -58,6 +62,11 @@ impl TestDatabase {
     /// The database's `postgres://` URL.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// How many sessions are connected to this database now.
@@ -123,6 +132,11 @@ impl Drop for TestDatabase {
             Err(_) => eprintln!("dropping test database {} panicked", self.name),
         }
     }
+}
+
+/// The test server's URL.
+fn server_url() -> String {
+    env::var(SERVER_URL_VARIABLE).unwrap_or_else(|_| DEFAULT_SERVER_URL.to_owned())
 }
 
 /// Makes sure the migrated template for the current migrations exists, and sweeps what
