@@ -54,9 +54,45 @@ impl TestDatabase {
     /// When the server cannot be reached or refuses to create the database: a test
     /// cannot go on without it.
     pub async fn create() -> Self {
-        Self::create_on(server_url()).await.unwrap_or_else(|error| {
-            panic!("cannot create a test database (set {SERVER_URL_VARIABLE}?): {error}")
-        })
+        Self::create_on(server_url(), true)
+            .await
+            .unwrap_or_else(|error| {
+                panic!("cannot create a test database (set {SERVER_URL_VARIABLE}?): {error}")
+            })
+    }
+
+    /// Creates a database that was never migrated.
+    ///
+    /// # Panics
+    ///
+    /// As [`Self::create`].
+    pub async fn create_empty() -> Self {
+        Self::create_on(server_url(), false)
+            .await
+            .unwrap_or_else(|error| {
+                panic!("cannot create a test database (set {SERVER_URL_VARIABLE}?): {error}")
+            })
+    }
+
+    /// The migration versions recorded in the database, in order.
+    ///
+    /// # Panics
+    ///
+    /// When the server cannot be asked or the database was never migrated.
+    pub async fn applied_migrations(&self) -> Vec<String> {
+        let versions = async {
+            let rows = connect(&self.url)
+                .await?
+                .query(
+                    "SELECT version::text FROM __diesel_schema_migrations ORDER BY version",
+                    &[],
+                )
+                .await?;
+            Ok::<_, Failure>(rows.iter().map(|row| row.get(0)).collect())
+        };
+        versions
+            .await
+            .unwrap_or_else(|error| panic!("cannot read the migrations of {}: {error}", self.name))
     }
 
     /// The database's `postgres://` URL.
@@ -90,10 +126,15 @@ impl TestDatabase {
             .unwrap_or_else(|error| panic!("cannot count sessions of {}: {error}", self.name))
     }
 
-    async fn create_on(server_url: String) -> Result<Self, Failure> {
-        let template = TEMPLATE
-            .get_or_try_init(|| prepare_template(&server_url))
-            .await?;
+    async fn create_on(server_url: String, migrated: bool) -> Result<Self, Failure> {
+        let template = if migrated {
+            let template = TEMPLATE
+                .get_or_try_init(|| prepare_template(&server_url))
+                .await?;
+            format!(" TEMPLATE \"{template}\"")
+        } else {
+            String::new()
+        };
         let name = format!(
             "{DATABASE_PREFIX}{}_{}_{}",
             unix_seconds(),
@@ -102,9 +143,7 @@ impl TestDatabase {
         );
         connect(&server_url)
             .await?
-            .batch_execute(&format!(
-                "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
-            ))
+            .batch_execute(&format!("CREATE DATABASE \"{name}\"{template}"))
             .await?;
         Ok(Self {
             url: with_database(&server_url, &name),
