@@ -109,6 +109,12 @@ impl Instance {
         }
     }
 
+    pub fn running(&mut self) -> bool {
+        self.process
+            .as_mut()
+            .is_some_and(|process| matches!(process.try_wait(), Ok(None)))
+    }
+
     pub fn lines(&self) -> Vec<String> {
         self.output.lock().expect("output lock").clone()
     }

@@ -152,6 +152,12 @@ async fn three_instances_behind_haproxy_restart_and_lose_one_without_losing_writ
             instance.terminate();
             balancer.wait_for(&client, instance.name, "DOWN").await
         };
+        // Taken out of rotation while still serving: the drain period at work.
+        assert!(
+            instance.running(),
+            "{} stopped before the balancer noticed",
+            instance.name
+        );
         let status = instance.wait_for_exit(STOP_LIMIT).await;
         assert!(status.success(), "{} exited with {status}", instance.name);
         instance.spawn();
