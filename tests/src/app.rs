@@ -12,7 +12,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap};
 use reqwest::{Body, Client, Method, RequestBuilder, Response};
 use serde_json::Value;
 use tasks_server::{Application, Settings};
-use tasks_store_postgres::testing::TestDatabase;
+use tasks_store_postgres::testing::{PgBouncer, TestDatabase};
 
 use crate::{SECRET, TokenBuilder};
 
@@ -28,10 +28,16 @@ pub struct TestApp {
 }
 
 /// The store a test app runs on: PostgreSQL unless `TEST_STORE=sqlite`, so the same
-/// tests run against either.
+/// tests run against either; with `TEST_POOLER=pgbouncer`, PostgreSQL is reached through
+/// PgBouncer in transaction mode.
 pub enum TestStore {
     /// Dropped `WITH (FORCE)` after the test.
     Postgres(TestDatabase),
+    /// The database through a PgBouncer of the test's own; migrations go direct.
+    Pooled {
+        database: TestDatabase,
+        pooler: PgBouncer,
+    },
     /// A SQLite file in a directory removed after the test.
     Sqlite(tempfile::TempDir),
 }
@@ -40,7 +46,14 @@ impl TestStore {
     async fn create() -> Self {
         match std::env::var("TEST_STORE").as_deref() {
             Ok("sqlite") => Self::Sqlite(tempfile::tempdir().expect("a temporary directory")),
-            Ok("postgres") | Err(_) => Self::Postgres(TestDatabase::create().await),
+            Ok("postgres") | Err(_) => match std::env::var("TEST_POOLER").as_deref() {
+                Ok("pgbouncer") => Self::Pooled {
+                    database: TestDatabase::create().await,
+                    pooler: PgBouncer::start(),
+                },
+                Ok("") | Err(_) => Self::Postgres(TestDatabase::create().await),
+                Ok(other) => panic!("TEST_POOLER must be pgbouncer or empty, not {other:?}"),
+            },
             Ok(other) => panic!("TEST_STORE must be postgres or sqlite, not {other:?}"),
         }
     }
@@ -49,9 +62,18 @@ impl TestStore {
     pub fn url(&self) -> String {
         match self {
             Self::Postgres(database) => database.url().to_owned(),
+            Self::Pooled { database, pooler } => format!("{}?pgbouncer=true", pooler.url(database)),
             Self::Sqlite(directory) => {
                 format!("sqlite://{}", directory.path().join("tasks.db").display())
             }
+        }
+    }
+
+    /// The `MIGRATION_DATABASE_URL`, when it differs from the `DATABASE_URL`.
+    fn migration_url(&self) -> Option<&str> {
+        match self {
+            Self::Pooled { database, .. } => Some(database.url()),
+            Self::Postgres(_) | Self::Sqlite(_) => None,
         }
     }
 }
@@ -76,6 +98,12 @@ pub async fn spawn_app_with(variables: &[(&str, &str)]) -> TestApp {
     .into_iter()
     .map(|(name, value)| (name.to_owned(), value.to_owned()))
     .collect();
+    if let Some(migration_url) = store.migration_url() {
+        env.insert(
+            "MIGRATION_DATABASE_URL".to_owned(),
+            migration_url.to_owned(),
+        );
+    }
     for (name, value) in variables {
         env.insert((*name).to_owned(), (*value).to_owned());
     }

@@ -21,6 +21,7 @@ use tasks_ports::{TaskRepository, TaskService, TokenVerifier};
 use tracing_actix_web::TracingLogger;
 
 pub use error::{ApiError, FieldError};
+pub use handlers::Draining;
 
 /// Builds the whole application: routes, fallbacks and middleware, outermost last.
 pub fn app<R: TaskRepository, V: TokenVerifier>(

@@ -594,3 +594,32 @@ async fn refused_preflights_are_json_errors_with_api_headers() {
     assert!(headers.get("access-control-allow-origin").is_none());
     assert!(headers.get("access-control-allow-credentials").is_none());
 }
+
+#[actix_web::test]
+async fn once_draining_ready_is_503_while_requests_are_still_served() {
+    let draining = web::Data::new(tasks_http::Draining::default());
+    let app = test::init_service(
+        tasks_http::app(
+            web::Data::new(TaskService::new(
+                Arc::new(InMemoryTaskRepository::default()),
+            )),
+            web::Data::new(tokens()),
+            vec![ORIGIN.to_owned()],
+        )
+        .app_data(draining.clone()),
+    )
+    .await;
+    let (status, _, _) = call(&app, TestRequest::get().uri("/ready")).await;
+    assert_eq!(status, StatusCode::OK);
+
+    draining.start();
+    let (status, headers, body) = call(&app, TestRequest::get().uri("/ready")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(header_str(&headers, "retry-after").parse::<u64>().unwrap() > 0);
+    assert_eq!(
+        body,
+        json!({"status": "unavailable", "checks": {"database": "ok", "shutdown": "draining"}})
+    );
+    let (status, _, _) = call(&app, authed(Method::GET, "/api/alice/tasks", ALICE)).await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -68,6 +68,10 @@ pub struct ServerSettings {
     pub workers: usize,
     #[serde(rename = "shutdown_timeout_secs", deserialize_with = "seconds")]
     pub shutdown_timeout: Duration,
+    /// After SIGTERM, how long `/ready` answers 503 while requests are still served, before
+    /// the graceful stop.
+    #[serde(rename = "drain_period_secs", deserialize_with = "seconds")]
+    pub drain_period: Duration,
 }
 
 /// Which task store serves: PostgreSQL in production, or the embedded SQLite file.

@@ -13,6 +13,7 @@ use actix_web::{HttpServer, web};
 use secrecy::ExposeSecret;
 use tasks_auth_jwt::JwtVerifier;
 use tasks_http::metrics::RequestMetrics;
+use tasks_http::Draining;
 use tasks_ports::{TaskRepository, TaskService};
 use tasks_store_postgres::{PostgresTaskRepository, run_migrations};
 use tasks_store_sqlite::SqliteTaskRepository;
@@ -43,6 +44,8 @@ pub struct Application {
     port: u16,
     server: Server,
     in_flight: InFlight,
+    draining: web::Data<Draining>,
+    drain_period: Duration,
     shutdown_timeout: Duration,
     metrics: Option<MetricsEndpoint>,
 }
@@ -81,6 +84,7 @@ fn serve<R: TaskRepository>(
     settings: &Settings,
     listener: TcpListener,
     in_flight: InFlight,
+    draining: web::Data<Draining>,
 ) -> std::io::Result<Server> {
     let origins = settings.cors_origins.clone();
     let metrics_enabled = settings.metrics.enabled;
@@ -90,6 +94,7 @@ fn serve<R: TaskRepository>(
         let service = web::Data::new(TaskService::new(repository_for_worker(worker)));
         let in_flight = in_flight.clone();
         tasks_http::app(service, verifier.clone(), origins.clone())
+            .app_data(draining.clone())
             .wrap_fn(move |request, service| {
                 let guard = in_flight.enter();
                 let response = service.call(request);
@@ -140,6 +145,7 @@ impl Application {
             source,
         };
         let in_flight = InFlight::default();
+        let draining = web::Data::new(Draining::default());
         let server = match &settings.store {
             StoreSettings::Postgres(database) => {
                 if database.migrate_on_start {
@@ -161,16 +167,30 @@ impl Application {
                 let for_worker = move |worker| {
                     repository.with_own_connections(connection_share(connections, workers, worker))
                 };
-                serve(for_worker, verifier, settings, listener, in_flight.clone())
-                    .map_err(listen_error)?
+                serve(
+                    for_worker,
+                    verifier,
+                    settings,
+                    listener,
+                    in_flight.clone(),
+                    draining.clone(),
+                )
+                .map_err(listen_error)?
             }
             StoreSettings::Sqlite { path } => {
                 let repository = SqliteTaskRepository::open(path)?;
                 tracing::info!(store = "sqlite", path = %path.display(), "task store ready");
                 // One file, one writer: every worker shares the same repository.
                 let shared = move |_worker| repository.clone();
-                serve(shared, verifier, settings, listener, in_flight.clone())
-                    .map_err(listen_error)?
+                serve(
+                    shared,
+                    verifier,
+                    settings,
+                    listener,
+                    in_flight.clone(),
+                    draining.clone(),
+                )
+                .map_err(listen_error)?
             }
         };
         tracing::info!(port, "listening");
@@ -183,6 +203,8 @@ impl Application {
             port,
             server,
             in_flight,
+            draining,
+            drain_period: settings.server.drain_period,
             shutdown_timeout: settings.server.shutdown_timeout,
             metrics,
         })
@@ -207,13 +229,20 @@ impl Application {
         served
     }
 
-    /// Serves until SIGTERM or SIGINT, then stops gracefully: no new connection is
-    /// served, requests in flight finish (within the shutdown timeout), then it returns.
+    /// Serves until SIGTERM or SIGINT, then stops gracefully: `/ready` answers 503 at once
+    /// but requests are still served for the drain period, so that load balancers notice
+    /// and send the next ones elsewhere; then no new connection is served, requests in
+    /// flight finish (within the shutdown timeout), and it returns.
     pub async fn run_until_signalled(self) -> std::io::Result<()> {
         let metrics = self.metrics.map(MetricsEndpoint::start).transpose()?;
         let handle = self.server.handle();
         let server = tokio::spawn(self.server);
         shutdown_signal().await;
+        self.draining.start();
+        if !self.drain_period.is_zero() {
+            tracing::info!(drain_period = ?self.drain_period, "not ready; serving until the drain period ends");
+            tokio::time::sleep(self.drain_period).await;
+        }
         handle.pause().await;
         if !self.in_flight.drained_within(self.shutdown_timeout).await {
             tracing::warn!("requests still in flight after the shutdown timeout are dropped");

@@ -3,14 +3,17 @@
 
 use std::time::Duration;
 
+use diesel::connection::CacheSize;
 use diesel::{ConnectionError, ConnectionResult};
-use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use tokio_postgres::config::Host;
+use tokio_postgres::tls::TlsStream;
+use tokio_postgres::{Client, Connection, Socket};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::metrics::ErrorKind;
 use crate::ssl_mode::TlsParameters;
-use crate::{SetupError, errors, tls};
+use crate::{SetupError, errors, pooler_flag, tls};
 
 /// Keepalive probes notice a vanished peer of an idle connection within about a minute.
 const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
@@ -28,18 +31,23 @@ pub(crate) struct ConnectionRecipe {
     tls: MakeRustlsConnect,
     connect_timeout: Duration,
     statement_timeout: Option<Duration>,
+    transaction_pooler: bool,
 }
 
 impl ConnectionRecipe {
     /// `statement_timeout: None` leaves statements unbounded, for migrations, which may
     /// wait on the migration lock while another replica migrates. TLS follows the URL's
-    /// `sslmode` and `sslrootcert`, as [`TlsParameters::policy`] explains.
+    /// `sslmode` and `sslrootcert`, as [`TlsParameters::policy`] explains. Connections go
+    /// through a transaction pooler when `transaction_pooler` says so or the URL has
+    /// `pgbouncer=true`.
     pub(crate) fn parse(
         url: &str,
         connect_timeout: Duration,
         statement_timeout: Option<Duration>,
+        transaction_pooler: bool,
     ) -> Result<Self, SetupError> {
         let (url, tls_parameters) = TlsParameters::take_from(url)?;
+        let (url, pooler_flag) = pooler_flag::take_from(&url)?;
         let mut config: tokio_postgres::Config = url.parse().map_err(SetupError::InvalidUrl)?;
         if config.get_hosts().is_empty() {
             return Err(SetupError::MissingHost);
@@ -58,7 +66,32 @@ impl ConnectionRecipe {
             tls,
             connect_timeout,
             statement_timeout,
+            transaction_pooler: transaction_pooler || pooler_flag,
         })
+    }
+
+    /// Whether connections go through a transaction-mode pooler, which may run each
+    /// transaction of a client on another server session: no prepared statement and no
+    /// session setting outlives a transaction there.
+    pub(crate) fn through_transaction_pooler(&self) -> bool {
+        self.transaction_pooler
+    }
+
+    /// Through a transaction pooler, what begins the transaction that each statement runs
+    /// in: the statement timeout is set there, for that transaction alone (`SET LOCAL`).
+    pub(crate) fn statement_transaction(&self) -> Option<String> {
+        self.transaction_pooler
+            .then(|| match self.server_statement_timeout_millis() {
+                Some(milliseconds) => {
+                    format!("BEGIN; SET LOCAL statement_timeout = {milliseconds}")
+                }
+                None => "BEGIN".to_owned(),
+            })
+    }
+
+    fn server_statement_timeout_millis(&self) -> Option<u128> {
+        self.statement_timeout
+            .map(|timeout| (timeout + SERVER_TIMEOUT_GRACE).as_millis())
     }
 
     /// Opens a connection, giving up after the connect timeout (which bounds the whole
@@ -86,12 +119,14 @@ impl ConnectionRecipe {
             .connect(self.tls.clone())
             .await
             .map_err(|error| errors::from_connect(&error, &self.host_names()))?;
+        if self.transaction_pooler {
+            return open_through_pooler(client, connection).await;
+        }
         let mut connection =
             AsyncPgConnection::try_from_client_and_connection(client, connection).await?;
-        if let Some(timeout) = self.statement_timeout {
+        if let Some(milliseconds) = self.server_statement_timeout_millis() {
             // A `SET` rather than a startup `options` parameter, which poolers such as
             // PgBouncer refuse.
-            let milliseconds = (timeout + SERVER_TIMEOUT_GRACE).as_millis();
             connection
                 .batch_execute(&format!("SET statement_timeout = {milliseconds}"))
                 .await
@@ -115,6 +150,33 @@ impl ConnectionRecipe {
     }
 }
 
+/// Through a transaction pooler, diesel-async's own session setup (two prepared statements
+/// that set the time zone and the encoding) runs in a transaction, so that each statement's
+/// prepare and execute reach the same server session; PgBouncer then keeps both settings for
+/// the client. Statements are prepared afresh in each transaction: no cache.
+async fn open_through_pooler<T>(
+    client: Client,
+    connection: Connection<Socket, T>,
+) -> ConnectionResult<AsyncPgConnection>
+where
+    T: TlsStream + Unpin + Send + 'static,
+{
+    // Driven here rather than by diesel-async, so that `BEGIN` goes first. Its errors
+    // surface through the client's calls.
+    tokio::spawn(connection);
+    client
+        .batch_execute("BEGIN")
+        .await
+        .map_err(|error| ConnectionError::BadConnection(error.to_string()))?;
+    let mut connection = AsyncPgConnection::try_from(client).await?;
+    connection
+        .batch_execute("COMMIT")
+        .await
+        .map_err(ConnectionError::CouldntSetupConfiguration)?;
+    connection.set_prepared_statement_cache_size(CacheSize::Disabled);
+    Ok(connection)
+}
+
 #[cfg(test)]
 mod tests {
     use tokio_postgres::config::{ChannelBinding, SslMode};
@@ -132,7 +194,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    ConnectionRecipe::parse(url, TIMEOUT, None),
+                    ConnectionRecipe::parse(url, TIMEOUT, None, false),
                     Err(SetupError::InvalidUrl(_))
                 ),
                 "{url}"
@@ -143,7 +205,7 @@ mod tests {
     #[test]
     fn a_url_without_host_is_refused() {
         assert!(matches!(
-            ConnectionRecipe::parse("postgres:///tasks", TIMEOUT, None),
+            ConnectionRecipe::parse("postgres:///tasks", TIMEOUT, None, false),
             Err(SetupError::MissingHost)
         ));
     }
@@ -154,25 +216,27 @@ mod tests {
             "postgres://h/db?sslmode=verify-full&channel_binding=require",
             TIMEOUT,
             None,
+            false,
         )
         .unwrap();
         assert_eq!(recipe.config.get_ssl_mode(), SslMode::Require);
         assert_eq!(recipe.config.get_channel_binding(), ChannelBinding::Require);
-        let recipe = ConnectionRecipe::parse("postgres://h/db", TIMEOUT, None).unwrap();
+        let recipe = ConnectionRecipe::parse("postgres://h/db", TIMEOUT, None, false).unwrap();
         assert_eq!(recipe.config.get_ssl_mode(), SslMode::Prefer);
     }
 
     #[test]
     fn tls_setting_mistakes_are_refused() {
         assert!(matches!(
-            ConnectionRecipe::parse("postgres://h/db?sslmode=allow", TIMEOUT, None),
+            ConnectionRecipe::parse("postgres://h/db?sslmode=allow", TIMEOUT, None, false),
             Err(SetupError::InvalidSslMode(_))
         ));
         assert!(matches!(
             ConnectionRecipe::parse(
                 "postgres://h/db?sslmode=verify-ca&sslrootcert=/nonexistent.pem",
                 TIMEOUT,
-                None
+                None,
+                false
             ),
             Err(SetupError::RootCertificateFile { .. })
         ));
@@ -181,9 +245,31 @@ mod tests {
     #[test]
     fn bounds_apply_to_every_connection() {
         let recipe =
-            ConnectionRecipe::parse("postgres://u:p@h:5433/db", TIMEOUT, Some(TIMEOUT)).unwrap();
+            ConnectionRecipe::parse("postgres://u:p@h:5433/db", TIMEOUT, Some(TIMEOUT), false)
+                .unwrap();
         assert_eq!(recipe.config.get_connect_timeout(), Some(&TIMEOUT));
         assert!(recipe.config.get_keepalives());
         assert_eq!(recipe.config.get_keepalives_idle(), KEEPALIVE_IDLE);
+        assert_eq!(recipe.statement_transaction(), None);
+    }
+
+    #[test]
+    fn a_transaction_pooler_is_named_by_the_setting_or_the_url() {
+        let by_setting =
+            ConnectionRecipe::parse("postgres://h/db", TIMEOUT, Some(TIMEOUT), true).unwrap();
+        let by_url = ConnectionRecipe::parse(
+            "postgres://h/db?pgbouncer=true&sslmode=disable",
+            TIMEOUT,
+            Some(TIMEOUT),
+            false,
+        )
+        .unwrap();
+        for recipe in [by_setting, by_url] {
+            assert!(recipe.through_transaction_pooler());
+            assert_eq!(
+                recipe.statement_transaction().as_deref(),
+                Some("BEGIN; SET LOCAL statement_timeout = 6000")
+            );
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use diesel::ConnectionError;
-use diesel::result::{DatabaseErrorKind, Error as QueryError};
+use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error as QueryError};
 use diesel_async::pooled_connection::deadpool::PoolError;
 use tasks_ports::TaskError;
 
@@ -26,6 +26,8 @@ pub enum SetupError {
     RootCertificateFile { path: PathBuf, reason: String },
     #[error("sslrootcert=system, but the system's trust store has no usable certificate: {0}")]
     NoSystemRootCertificates(String),
+    #[error("pgbouncer must be true or false, not {0:?}")]
+    InvalidPoolerFlag(String),
 }
 
 /// The client-side deadline of a statement passed.
@@ -73,16 +75,19 @@ pub(crate) fn from_pool(error: PoolError) -> TaskError {
     }
 }
 
+/// A failed statement as the port's error: unexpected (a bug, 500) when the statement
+/// itself is at fault, unavailable (503) when the database, or a pooler in front of it, could
+/// not run it now. A connection whose statement failed as unavailable is not reused.
 pub(crate) fn from_query(error: QueryError) -> TaskError {
-    match error {
+    match &error {
         QueryError::NotFound => TaskError::NotFound,
-        // The connection broke under the statement (diesel-async reports every driver
-        // error without an SQLSTATE, such as a closed socket, as `UnableToSendCommand`).
-        QueryError::DatabaseError(
-            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-            _,
-        ) => {
-            ErrorKind::ConnectionLost.count();
+        QueryError::DatabaseError(kind, information) if is_outage(*kind, information.as_ref()) => {
+            match kind {
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+                    ErrorKind::ConnectionLost.count()
+                }
+                _ => ErrorKind::Unavailable.count(),
+            }
             TaskError::unavailable(error)
         }
         _ => {
@@ -92,11 +97,20 @@ pub(crate) fn from_query(error: QueryError) -> TaskError {
     }
 }
 
-/// An error from the server whose SQLSTATE diesel-async does not classify: among them the
-/// FATAL ones that end the session, such as 57P01 (shutdown, restart, termination).
-pub(crate) fn is_unclassified(error: &QueryError) -> bool {
-    matches!(
-        error,
-        QueryError::DatabaseError(DatabaseErrorKind::Unknown, _)
-    )
+fn is_outage(kind: DatabaseErrorKind, information: &dyn DatabaseErrorInformation) -> bool {
+    match kind {
+        // The connection broke under the statement (diesel-async reports every driver
+        // error without an SQLSTATE, such as a closed socket, as `UnableToSendCommand`).
+        DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => true,
+        // Contention, or a server that cannot write now (a standby, a failover under way).
+        DatabaseErrorKind::SerializationFailure | DatabaseErrorKind::ReadOnlyTransaction => true,
+        // diesel-async keeps no SQLSTATE for the rest. The server places in the statement's
+        // text every error that the text causes (an unknown column or table, a type
+        // mismatch); one it cannot place came from running the statement: cancelled (by a
+        // timeout or an operator), ended by a shutdown, a deadlock, exhausted resources, or
+        // a prepared statement that the server session behind a pooler does not have.
+        DatabaseErrorKind::Unknown => information.statement_position().is_none(),
+        // Integrity violations: the statement's own.
+        _ => false,
+    }
 }

@@ -14,6 +14,9 @@
 //!
 //! What the store does is reported through the `metrics` facade (see [`metrics`]).
 //!
+//! Through a transaction-mode pooler (`transaction_pooler`, or `pgbouncer=true` in the URL),
+//! no named prepared statement outlives a transaction and no session setting is made.
+//!
 //! With the `testing` feature, [`testing::TestDatabase`] gives each test a fresh, migrated
 //! database of its own.
 
@@ -26,6 +29,7 @@ mod migrations;
 mod models;
 mod owned_update;
 mod ownership;
+mod pooler_flag;
 mod repository;
 mod schema;
 mod settings;

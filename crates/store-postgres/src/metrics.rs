@@ -57,6 +57,9 @@ pub(crate) enum ErrorKind {
     StatementTimeout,
     /// The session broke under a statement.
     ConnectionLost,
+    /// The server could not run a statement now: cancelled, shutting down, a deadlock,
+    /// out of resources, or a pooler's server session without the prepared statement.
+    Unavailable,
     /// The server refused a statement.
     Query,
     /// The pool was closed.
@@ -73,6 +76,7 @@ impl ErrorKind {
             Self::ConnectFailed => "connect_failed",
             Self::StatementTimeout => "statement_timeout",
             Self::ConnectionLost => "connection_lost",
+            Self::Unavailable => "unavailable",
             Self::Query => "query",
             Self::PoolClosed => "pool_closed",
             Self::Unexpected => "unexpected",

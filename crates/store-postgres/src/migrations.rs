@@ -27,6 +27,12 @@ pub enum MigrationError {
     /// Carries the reason in its message, which is what startup prints.
     #[error("could not connect to the database to migrate it: {0}")]
     Connect(ConnectionError),
+    /// The lock is a session's, which a transaction pooler does not keep.
+    #[error(
+        "migrations need a direct connection, not one through a transaction pooler \
+         (pgbouncer=true): set MIGRATION_DATABASE_URL to the database's direct URL"
+    )]
+    ThroughTransactionPooler,
     #[error("could not take the migration lock")]
     Lock(#[source] diesel::result::Error),
     #[error("a migration failed")]
@@ -42,7 +48,10 @@ pub enum MigrationError {
 /// current-thread ones included.
 pub async fn run_migrations(url: &str) -> Result<Vec<String>, MigrationError> {
     // No statement timeout: waiting for the lock while another replica migrates is fine.
-    let recipe = ConnectionRecipe::parse(url, PostgresSettings::DEFAULT_TIMEOUT, None)?;
+    let recipe = ConnectionRecipe::parse(url, PostgresSettings::DEFAULT_TIMEOUT, None, false)?;
+    if recipe.through_transaction_pooler() {
+        return Err(MigrationError::ThroughTransactionPooler);
+    }
     // diesel-async runs the synchronous migration harness through `block_in_place`, which
     // panics on a current-thread runtime, so migrate on a thread with a runtime that allows it.
     let (sender, receiver) = oneshot::channel();

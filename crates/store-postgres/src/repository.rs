@@ -11,7 +11,7 @@ use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use secrecy::ExposeSecret;
 use tasks_domain::{ListQuery, NewTask, Task, TaskId, TaskPage, TaskPatch, UserId};
 use tasks_ports::{TaskError, TaskRepository};
@@ -28,9 +28,10 @@ use crate::{PostgresSettings, SetupError, listing};
 
 /// Tasks in PostgreSQL, one SQL statement per use case.
 ///
-/// Writes run on pooled connections. Reads, unless `pipeline_reads` is off or
-/// `max_connections` is 1, share one session instead (see [`SharedSession`]), which counts
-/// towards `max_connections`.
+/// Writes run on pooled connections. Reads, unless `pipeline_reads` is off, `max_connections`
+/// is 1 or connections go through a transaction pooler, share one session instead (see
+/// [`SharedSession`]), which counts towards `max_connections`. Through a transaction pooler,
+/// each statement runs in a transaction of its own (see [`in_transaction`]).
 ///
 /// Clones share their connections. A connection's I/O is driven by a task on the runtime
 /// that opened it, so a server with one runtime per thread (actix's workers) serves each
@@ -40,16 +41,12 @@ use crate::{PostgresSettings, SetupError, listing};
 pub struct PostgresTaskRepository {
     pool: Pool<AsyncPgConnection>,
     reads: Option<Arc<SharedSession>>,
+    /// What begins each statement's transaction, through a transaction pooler.
+    statement_transaction: Option<Arc<str>>,
     recipe: Arc<ConnectionRecipe>,
     settings: PostgresSettings,
     gauges: ConnectionGauges,
     pool_wait: Histogram,
-}
-
-/// How a statement failed, and whether its connection can serve another one.
-struct Failure {
-    error: TaskError,
-    connection_lost: bool,
 }
 
 impl PostgresTaskRepository {
@@ -61,6 +58,7 @@ impl PostgresTaskRepository {
             settings.url.expose_secret(),
             settings.connect_timeout,
             Some(settings.statement_timeout),
+            settings.transaction_pooler,
         )?);
         let gauges = ConnectionGauges::new(settings.max_connections);
         Ok(Self::from_recipe(recipe, settings.clone(), gauges))
@@ -90,7 +88,11 @@ impl PostgresTaskRepository {
         settings: PostgresSettings,
         gauges: ConnectionGauges,
     ) -> Self {
-        let (reads, pooled) = if settings.pipeline_reads && settings.max_connections >= 2 {
+        // A shared session pipelines statements, which a transaction each would serialize.
+        let share_reads = settings.pipeline_reads
+            && settings.max_connections >= 2
+            && !recipe.through_transaction_pooler();
+        let (reads, pooled) = if share_reads {
             let shared = SharedSession::new(Arc::clone(&recipe));
             (Some(Arc::new(shared)), settings.max_connections - 1)
         } else {
@@ -122,6 +124,7 @@ impl PostgresTaskRepository {
         Self {
             pool,
             reads,
+            statement_transaction: recipe.statement_transaction().map(Arc::from),
             recipe,
             settings,
             gauges,
@@ -134,15 +137,19 @@ impl PostgresTaskRepository {
         let asked = Instant::now();
         let connection = self.pool.get().await;
         self.pool_wait.record(asked.elapsed());
-        let connection = connection.map_err(errors::from_pool)?;
-        self.run_on(&connection, statement)
-            .await
-            .map_err(|failure| {
-                if failure.connection_lost {
-                    drop(Object::take(connection));
-                }
-                failure.error
-            })
+        let mut connection = connection.map_err(errors::from_pool)?;
+        let outcome = match &self.statement_transaction {
+            Some(begin) => {
+                self.within_deadline(in_transaction(&mut connection, begin, statement))
+                    .await
+            }
+            None => self.within_deadline(statement(&mut &*connection)).await,
+        };
+        outcome.inspect_err(|error| {
+            if matches!(error, TaskError::Unavailable(_)) {
+                drop(Object::take(connection));
+            }
+        })
     }
 
     /// Runs `statement` on the shared read session, or on a pooled connection when there is
@@ -152,63 +159,52 @@ impl PostgresTaskRepository {
             return self.run_pooled(statement).await;
         };
         let session = reads.get().await?;
-        self.run_on(&session, statement).await.map_err(|failure| {
-            if failure.connection_lost {
-                reads.discard(&session);
-            }
-            failure.error
-        })
+        self.within_deadline(statement(&mut &*session))
+            .await
+            .inspect_err(|error| {
+                if matches!(error, TaskError::Unavailable(_)) {
+                    reads.discard(&session);
+                }
+            })
     }
 
-    /// Runs `statement` on `connection` within the statement timeout.
-    async fn run_on<T>(
+    /// Awaits `statement` within the statement timeout. A connection whose statement failed
+    /// as unavailable is not used again: it is lost, still busy with the abandoned
+    /// statement, or in a state that made the server refuse it.
+    async fn within_deadline<T>(
         &self,
-        connection: &AsyncPgConnection,
-        statement: impl Statement<T>,
-    ) -> Result<T, Failure> {
-        let lost = |error| Failure {
-            error,
-            connection_lost: true,
-        };
-        match tokio::time::timeout(
-            self.settings.statement_timeout,
-            statement(&mut &*connection),
-        )
-        .await
-        {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => {
-                // diesel-async drops the SQLSTATE, so a FATAL error (the server shutting
-                // down or ending the session) looks like a statement's plain error; unlike
-                // that one, it leaves a session that no longer answers.
-                if errors::is_unclassified(&error) && !self.still_answers(connection).await {
-                    ErrorKind::ConnectionLost.count();
-                    return Err(lost(TaskError::unavailable(error)));
-                }
-                let error = errors::from_query(error);
-                Err(Failure {
-                    connection_lost: matches!(error, TaskError::Unavailable(_)),
-                    error,
-                })
-            }
-            // The abandoned statement may still be running on this connection: close it
-            // rather than hand it to the next caller.
+        statement: impl Future<Output = QueryResult<T>>,
+    ) -> Result<T, TaskError> {
+        match tokio::time::timeout(self.settings.statement_timeout, statement).await {
+            Ok(outcome) => outcome.map_err(errors::from_query),
             Err(_) => {
                 ErrorKind::StatementTimeout.count();
-                Err(lost(TaskError::unavailable(StatementTimedOut(
+                Err(TaskError::unavailable(StatementTimedOut(
                     self.settings.statement_timeout,
-                ))))
+                )))
             }
         }
     }
+}
 
-    /// Whether the session answers a trivial statement within the statement timeout.
-    async fn still_answers(&self, mut connection: &AsyncPgConnection) -> bool {
-        let probe = connection.batch_execute("SELECT 1");
-        matches!(
-            tokio::time::timeout(self.settings.statement_timeout, probe).await,
-            Ok(Ok(()))
-        )
+/// Runs `statement` in a transaction of its own, begun by `begin`. Through a transaction
+/// pooler, the transaction keeps the statement's prepare and execute on one server session,
+/// and `begin` sets the server's statement timeout for it alone. diesel-async's transaction
+/// manager tracks it, so the pool never hands out a connection left in it (by a request
+/// that was dropped half-way).
+async fn in_transaction<T>(
+    connection: &mut AsyncPgConnection,
+    begin: &str,
+    statement: impl Statement<T>,
+) -> QueryResult<T> {
+    AnsiTransactionManager::begin_transaction_sql(connection, begin).await?;
+    match statement(&mut &*connection).await {
+        Ok(value) => AnsiTransactionManager::commit_transaction(connection)
+            .await
+            .map(|()| value),
+        Err(error) => AnsiTransactionManager::rollback_transaction(connection)
+            .await
+            .and(Err(error)),
     }
 }
 

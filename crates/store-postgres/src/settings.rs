@@ -16,7 +16,13 @@ pub struct PostgresSettings {
     pub max_connections: usize,
     /// Whether reads share one session, over which concurrent requests' statements are
     /// pipelined, leaving the rest of `max_connections` to writes (when it is at least 2).
+    /// Not through a transaction pooler.
     pub pipeline_reads: bool,
+    /// Whether `url` goes through a transaction-mode pooler such as PgBouncer without
+    /// prepared-statement support (also on with `pgbouncer=true` in the URL): each statement
+    /// then runs in a transaction of its own, prepared in it, with its statement timeout set
+    /// for that transaction only; no session setting is made.
+    pub transaction_pooler: bool,
     /// Longest wait for a free pooled connection.
     #[serde(rename = "pool_wait_timeout_secs", deserialize_with = "seconds")]
     pub pool_wait_timeout: Duration,
@@ -38,6 +44,7 @@ impl PostgresSettings {
             url: SecretString::from(url.into()),
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
             pipeline_reads: true,
+            transaction_pooler: false,
             pool_wait_timeout: Self::DEFAULT_TIMEOUT,
             connect_timeout: Self::DEFAULT_TIMEOUT,
             statement_timeout: Self::DEFAULT_TIMEOUT,

@@ -148,7 +148,7 @@ impl TlsParameters {
 
 /// `(address, query)` of a `postgres://` URL with a query string. The query starts at the
 /// first `?` after the credentials, where tokio-postgres looks for it too.
-fn split_query(url: &str) -> Option<(&str, &str)> {
+pub(crate) fn split_query(url: &str) -> Option<(&str, &str)> {
     let rest = ["postgres://", "postgresql://"]
         .iter()
         .find_map(|scheme| url.strip_prefix(scheme))?;

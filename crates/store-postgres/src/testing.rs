@@ -5,6 +5,10 @@
 //! drop databases. Each is a copy (`CREATE DATABASE … TEMPLATE …`) of a template database
 //! that is migrated once and named after a digest of the migrations, so a changed migration
 //! gets a new template. Leftovers of crashed runs are swept the first time a process asks.
+//!
+//! [`PgBouncer`] puts a transaction pooler in front of that server.
+
+mod pgbouncer;
 
 use std::error::Error;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -15,6 +19,8 @@ use tokio::sync::OnceCell;
 use tokio_postgres::{Client, NoTls};
 
 use crate::run_migrations;
+
+pub use pgbouncer::PgBouncer;
 
 const SERVER_URL_VARIABLE: &str = "TEST_DATABASE_URL";
 const DEFAULT_SERVER_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -48,16 +54,55 @@ impl TestDatabase {
     /// When the server cannot be reached or refuses to create the database: a test
     /// cannot go on without it.
     pub async fn create() -> Self {
-        let server_url =
-            env::var(SERVER_URL_VARIABLE).unwrap_or_else(|_| DEFAULT_SERVER_URL.to_owned());
-        Self::create_on(server_url).await.unwrap_or_else(|error| {
-            panic!("cannot create a test database (set {SERVER_URL_VARIABLE}?): {error}")
-        })
+        Self::create_on(server_url(), true)
+            .await
+            .unwrap_or_else(|error| {
+                panic!("cannot create a test database (set {SERVER_URL_VARIABLE}?): {error}")
+            })
+    }
+
+    /// Creates a database that was never migrated.
+    ///
+    /// # Panics
+    ///
+    /// As [`Self::create`].
+    pub async fn create_empty() -> Self {
+        Self::create_on(server_url(), false)
+            .await
+            .unwrap_or_else(|error| {
+                panic!("cannot create a test database (set {SERVER_URL_VARIABLE}?): {error}")
+            })
+    }
+
+    /// The migration versions recorded in the database, in order.
+    ///
+    /// # Panics
+    ///
+    /// When the server cannot be asked or the database was never migrated.
+    pub async fn applied_migrations(&self) -> Vec<String> {
+        let versions = async {
+            let rows = connect(&self.url)
+                .await?
+                .query(
+                    "SELECT version::text FROM __diesel_schema_migrations ORDER BY version",
+                    &[],
+                )
+                .await?;
+            Ok::<_, Failure>(rows.iter().map(|row| row.get(0)).collect())
+        };
+        versions
+            .await
+            .unwrap_or_else(|error| panic!("cannot read the migrations of {}: {error}", self.name))
     }
 
     /// The database's `postgres://` URL.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// How many sessions are connected to this database now.
@@ -81,10 +126,15 @@ impl TestDatabase {
             .unwrap_or_else(|error| panic!("cannot count sessions of {}: {error}", self.name))
     }
 
-    async fn create_on(server_url: String) -> Result<Self, Failure> {
-        let template = TEMPLATE
-            .get_or_try_init(|| prepare_template(&server_url))
-            .await?;
+    async fn create_on(server_url: String, migrated: bool) -> Result<Self, Failure> {
+        let template = if migrated {
+            let template = TEMPLATE
+                .get_or_try_init(|| prepare_template(&server_url))
+                .await?;
+            format!(" TEMPLATE \"{template}\"")
+        } else {
+            String::new()
+        };
         let name = format!(
             "{DATABASE_PREFIX}{}_{}_{}",
             unix_seconds(),
@@ -93,9 +143,7 @@ impl TestDatabase {
         );
         connect(&server_url)
             .await?
-            .batch_execute(&format!(
-                "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
-            ))
+            .batch_execute(&format!("CREATE DATABASE \"{name}\"{template}"))
             .await?;
         Ok(Self {
             url: with_database(&server_url, &name),
@@ -123,6 +171,11 @@ impl Drop for TestDatabase {
             Err(_) => eprintln!("dropping test database {} panicked", self.name),
         }
     }
+}
+
+/// The test server's URL.
+fn server_url() -> String {
+    env::var(SERVER_URL_VARIABLE).unwrap_or_else(|_| DEFAULT_SERVER_URL.to_owned())
 }
 
 /// Makes sure the migrated template for the current migrations exists, and sweeps what

@@ -8,5 +8,5 @@ pub mod tasks;
 
 pub use api_doc::openapi_json;
 pub use fallback::{method_not_allowed, route_not_found};
-pub use probes::{health, ready};
+pub use probes::{Draining, health, ready};
 pub use tasks::{complete_task, create_task, delete_task, get_task, list_tasks, update_task};

@@ -1,3 +1,5 @@
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use actix_web::http::header::RETRY_AFTER;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -56,12 +58,39 @@ struct Readiness {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum ShutdownState {
+    Draining,
+}
+
+#[derive(Serialize, ToSchema)]
 struct Checks {
     database: CheckState,
     /// Present when signing keys are fetched from a JWKS endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     jwks: Option<CheckState>,
+    /// Present once the service is shutting down: it still serves what it is sent, for a
+    /// while, but asks to be sent no more.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    shutdown: Option<ShutdownState>,
+}
+
+/// Set when the service starts shutting down. From then on `/ready` answers 503, so that
+/// load balancers stop sending requests while those already sent are still served. Shared
+/// by every worker as app data (`web::Data<Draining>`); an app without it never drains.
+#[derive(Debug, Default)]
+pub struct Draining(AtomicBool);
+
+impl Draining {
+    pub fn start(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    fn started(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 fn check(ok: bool) -> CheckState {
@@ -72,7 +101,8 @@ fn check(ok: bool) -> CheckState {
     }
 }
 
-/// Readiness: the database answers and, when keys are fetched, some were.
+/// Readiness: the service is not shutting down, the database answers and, when keys are
+/// fetched, some were.
 #[utoipa::path(
     get,
     path = READY_PATH,
@@ -86,10 +116,14 @@ fn check(ok: bool) -> CheckState {
 pub async fn ready<R: TaskRepository, V: TokenVerifier>(
     service: web::Data<TaskService<R>>,
     verifier: web::Data<V>,
+    draining: Option<web::Data<Draining>>,
 ) -> HttpResponse {
     let database = service.store_ready().await.is_ok();
     let jwks = verifier.remote_keys_ready();
-    let ready = database && jwks.unwrap_or(true);
+    let shutdown = draining
+        .is_some_and(|draining| draining.started())
+        .then_some(ShutdownState::Draining);
+    let ready = database && jwks.unwrap_or(true) && shutdown.is_none();
     let body = Readiness {
         status: if ready {
             ReadyState::Ready
@@ -99,6 +133,7 @@ pub async fn ready<R: TaskRepository, V: TokenVerifier>(
         checks: Checks {
             database: check(database),
             jwks: jwks.map(check),
+            shutdown,
         },
     };
     if ready {

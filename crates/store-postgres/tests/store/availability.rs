@@ -124,10 +124,11 @@ async fn migrating_an_unreachable_database_fails_promptly() {
     ));
 }
 
-#[tokio::test]
-async fn a_session_terminated_under_a_statement_is_unavailable_and_the_pool_recovers() {
+/// An update waits on a row lock until `stop` (a server function taking a backend's pid)
+/// is called on its session; it must fail as unavailable, and the next update succeed.
+async fn stopped_under_a_statement(stop: &str) {
     let (database, _) = fresh_repository().await;
-    let victim = "terminated-under-a-statement";
+    let victim = "stopped-under-a-statement";
     let url = format!("{}?application_name={victim}", database.url());
     let repository = PostgresTaskRepository::connect(&PostgresSettings::new(url)).unwrap();
     let alice = user("alice");
@@ -136,8 +137,6 @@ async fn a_session_terminated_under_a_statement_is_unavailable_and_the_pool_reco
         .await
         .unwrap();
 
-    // Another session holds the row lock, so the update waits until its session is ended,
-    // as a server shutdown or a managed service's restart ends it (SQLSTATE 57P01).
     let mut admin = sql_session(&database).await;
     let lock = admin.transaction().await.unwrap();
     lock.execute(
@@ -151,23 +150,25 @@ async fn a_session_terminated_under_a_statement_is_unavailable_and_the_pool_reco
         let alice = alice.clone();
         async move { repository.update(&alice, task.id, &retitle("late")).await }
     });
-    let mut terminated = false;
+    let mut stopped = false;
     for _ in 0..50 {
         let row = lock
             .query_one(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-                 WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                &format!(
+                    "SELECT count({stop}(pid)) FROM pg_stat_activity \
+                     WHERE application_name = $1 AND wait_event_type = 'Lock'"
+                ),
                 &[&victim],
             )
             .await
             .unwrap();
         if row.get::<_, i64>(0) > 0 {
-            terminated = true;
+            stopped = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(terminated, "the update never waited on the lock");
+    assert!(stopped, "the update never waited on the lock");
 
     let updated = waiting.await.unwrap();
     assert!(
@@ -180,6 +181,19 @@ async fn a_session_terminated_under_a_statement_is_unavailable_and_the_pool_reco
         .await
         .unwrap();
     assert_eq!(updated.title.as_str(), "now");
+}
+
+#[tokio::test]
+async fn a_session_terminated_under_a_statement_is_unavailable_and_the_pool_recovers() {
+    // As a server shutdown or a managed service's restart ends it (SQLSTATE 57P01).
+    stopped_under_a_statement("pg_terminate_backend").await;
+}
+
+#[tokio::test]
+async fn a_statement_cancelled_on_the_server_is_unavailable_and_the_pool_recovers() {
+    // As an operator, or the server's own statement timeout, cancels it (SQLSTATE 57014):
+    // the session lives on, and the statement was not at fault.
+    stopped_under_a_statement("pg_cancel_backend").await;
 }
 
 #[tokio::test]

@@ -1,10 +1,12 @@
 //! The PostgreSQL store against a real server (`TEST_DATABASE_URL`), each test with a
-//! database of its own; the TLS tests start a cluster of their own.
+//! database of its own; the TLS tests start a cluster of their own, the pooler tests a
+//! PgBouncer.
 
 mod availability;
 mod listing;
 mod metrics;
 mod migrations;
+mod pooler;
 mod shared_reads;
 mod support;
 mod tls;
