@@ -3,6 +3,7 @@
 
 pub mod healthcheck;
 mod in_flight;
+mod schema_gate;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
