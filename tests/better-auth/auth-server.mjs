@@ -13,7 +13,8 @@
 //   BA_STATIC_DIR       serve index.html and app.js from this folder at / and /app.js
 //
 // It always listens on 127.0.0.1 with a random port, and prints one JSON line
-// {"event":"listening","baseURL":...,"port":...} once it accepts requests.
+// {"event":"listening","baseURL":...,"port":...} once it accepts requests, and one
+// {"event":"jwks","search":...} for every request of its JWKS.
 // It exits when its standard input closes, so it never outlives the test that started it.
 
 import { createServer } from "node:http";
@@ -88,7 +89,9 @@ const staticFiles = {
 };
 
 server.on("request", async (req, res) => {
-  const path = new URL(req.url, baseURL).pathname;
+  const { pathname: path, search } = new URL(req.url, baseURL);
+  // The tests count JWKS fetches (the API's refresh cool-down) from these lines.
+  if (path === "/api/auth/jwks") console.log(JSON.stringify({ event: "jwks", search }));
   const file = env.BA_STATIC_DIR && req.method === "GET" && staticFiles[path];
   if (file) {
     try {

@@ -75,7 +75,7 @@ describe("the seed's flow in a real browser", () => {
   const bob = {};
 
   before(async () => {
-    db = await createTestDatabase("tasks_browser");
+    db = await createTestDatabase("browser");
     cleanup.push(() => db.drop());
     const secret = randomSecret();
     await migrateBetterAuth("browser-ba-migrate", db, secret);

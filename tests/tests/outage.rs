@@ -142,11 +142,12 @@ fn split_at_server(url: &str) -> (&str, String, &str) {
 }
 
 /// The app, on a database of the test's own that it reaches through the proxy, with short
-/// database timeouts.
-async fn app_behind_proxy() -> (TestApp, Proxy, TestDatabase) {
+/// database timeouts; the proxy treats connections as `link` says from the start.
+async fn app_behind_proxy_that_is(link: Link) -> (TestApp, Proxy, TestDatabase) {
     let database = TestDatabase::create().await;
     let (before_server, server, after_server) = split_at_server(database.url());
     let proxy = Proxy::start(server).await;
+    proxy.set(link).await;
     let proxied_url = format!("{before_server}{}{after_server}", proxy.address);
     let app = spawn_app_with(&[
         ("DATABASE_URL", proxied_url.as_str()),
@@ -156,6 +157,10 @@ async fn app_behind_proxy() -> (TestApp, Proxy, TestDatabase) {
     ])
     .await;
     (app, proxy, database)
+}
+
+async fn app_behind_proxy() -> (TestApp, Proxy, TestDatabase) {
+    app_behind_proxy_that_is(Link::Up).await
 }
 
 /// Every kind of call, each answering 503 with `Retry-After`, promptly.
@@ -273,4 +278,18 @@ async fn refused_connections_answer_503_until_the_database_is_back() {
 #[tokio::test]
 async fn a_blackholed_database_answers_503_until_it_is_back() {
     outage_and_recovery(Link::Blackholed).await;
+}
+
+/// A database that is down at boot is an outage like any other: the service starts,
+/// answers 503 (`/health` 200), and migrates and serves once the database is back.
+#[tokio::test]
+async fn booting_while_the_database_is_down_answers_503_until_it_is_back() {
+    let (app, proxy, _database) = app_behind_proxy_that_is(Link::Refusing).await;
+    assert_every_call_is_unavailable(&app, 1).await;
+
+    proxy.set(Link::Up).await;
+    wait_for_recovery(&app).await;
+    app.create_task(USER, json!({"title": "after the boot outage"}))
+        .await;
+    app.request(Method::GET, "/ready").reply().await.expect(200);
 }

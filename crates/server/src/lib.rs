@@ -4,6 +4,7 @@
 pub mod healthcheck;
 mod in_flight;
 pub mod metrics;
+mod schema_gate;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

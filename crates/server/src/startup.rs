@@ -15,12 +15,13 @@ use tasks_auth_jwt::JwtVerifier;
 use tasks_http::metrics::RequestMetrics;
 use tasks_http::Draining;
 use tasks_ports::{TaskRepository, TaskService};
-use tasks_store_postgres::{PostgresTaskRepository, run_migrations};
+use tasks_store_postgres::{PostgresTaskRepository, run_migrations_within};
 use tasks_store_sqlite::SqliteTaskRepository;
 
 use crate::in_flight::InFlight;
 use crate::metrics::MetricsEndpoint;
-use crate::settings::{ServerSettings, Settings, StoreSettings};
+use crate::schema_gate::{SchemaReady, UntilMigrated};
+use crate::settings::{DatabaseSettings, ServerSettings, Settings, StoreSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -54,12 +55,62 @@ pub struct Application {
 /// opens.
 pub async fn migrate(store: &StoreSettings) -> Result<Vec<String>, StartupError> {
     match store {
-        StoreSettings::Postgres(database) => {
-            Ok(run_migrations(database.migration_url.expose_secret()).await?)
-        }
+        StoreSettings::Postgres(database) => Ok(run_migrations_within(
+            database.migration_url.expose_secret(),
+            database.connection.connect_timeout,
+        )
+        .await?),
         StoreSettings::Sqlite { path } => {
             SqliteTaskRepository::open(path)?;
             Ok(Vec::new())
+        }
+    }
+}
+
+/// First wait before migrating again after a failure; it doubles up to `MAX_RETRY_DELAY`.
+const FIRST_RETRY_DELAY: Duration = Duration::from_millis(500);
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
+
+/// Startup's migrations: done before serving when the database answers; otherwise retried
+/// in the background with backoff until they succeed, so a database that is down at boot
+/// is what it is a second later: the API and `/ready` answer 503 meanwhile (see
+/// `UntilMigrated`), and the service recovers by itself when it comes back.
+async fn migrate_or_retry_in_background(database: &DatabaseSettings) -> SchemaReady {
+    let store = StoreSettings::Postgres(database.clone());
+    let schema_ready = SchemaReady::default();
+    if migrated(&store, &schema_ready, FIRST_RETRY_DELAY).await {
+        return schema_ready;
+    }
+    tokio::spawn({
+        let schema_ready = schema_ready.clone();
+        async move {
+            let mut delay = FIRST_RETRY_DELAY;
+            loop {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(MAX_RETRY_DELAY);
+                if migrated(&store, &schema_ready, delay).await {
+                    return;
+                }
+            }
+        }
+    });
+    schema_ready
+}
+
+/// One attempt; marks `schema_ready` on success, logs the failure and the next try.
+async fn migrated(store: &StoreSettings, schema_ready: &SchemaReady, retry_in: Duration) -> bool {
+    match migrate(store).await {
+        Ok(applied) => {
+            tracing::info!(?applied, "database migrations up to date");
+            schema_ready.mark();
+            true
+        }
+        Err(error) => {
+            tracing::warn!(
+                ?retry_in,
+                "{error}; the API answers 503 until migrations succeed"
+            );
+            false
         }
     }
 }
@@ -131,7 +182,8 @@ fn connection_share(total: usize, workers: usize, worker: usize) -> usize {
 }
 
 impl Application {
-    /// Migrates (unless switched off), connects lazily, binds, and returns before serving.
+    /// Binds, connects lazily, starts migrating in the background (unless switched off) and
+    /// returns before serving.
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
         for warning in &settings.warnings {
             tracing::warn!("{warning}");
@@ -148,11 +200,12 @@ impl Application {
         let draining = web::Data::new(Draining::default());
         let server = match &settings.store {
             StoreSettings::Postgres(database) => {
-                if database.migrate_on_start {
-                    let applied = migrate(&settings.store).await?;
-                    tracing::info!(?applied, "database migrations up to date");
-                }
                 let repository = PostgresTaskRepository::connect(&database.connection)?;
+                let schema_ready = if database.migrate_on_start {
+                    migrate_or_retry_in_background(database).await
+                } else {
+                    SchemaReady::already()
+                };
                 tracing::info!(store = "postgres", "task store ready");
                 if let Some(metrics) = &mut metrics {
                     let connections = repository.connection_gauges();
@@ -165,7 +218,8 @@ impl Application {
                     worker_count(&settings.server),
                 );
                 let for_worker = move |worker| {
-                    repository.with_own_connections(connection_share(connections, workers, worker))
+                    let share = connection_share(connections, workers, worker);
+                    UntilMigrated::new(repository.with_own_connections(share), schema_ready.clone())
                 };
                 serve(
                     for_worker,

@@ -40,6 +40,6 @@ pub mod testing;
 mod tls;
 
 pub use errors::SetupError;
-pub use migrations::{MigrationError, run_migrations};
+pub use migrations::{MigrationError, run_migrations, run_migrations_within};
 pub use repository::PostgresTaskRepository;
 pub use settings::PostgresSettings;

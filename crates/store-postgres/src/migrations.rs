@@ -2,6 +2,7 @@
 
 use std::error::Error;
 use std::thread;
+use std::time::Duration;
 
 use diesel::sql_types::BigInt;
 use diesel::{ConnectionError, QueryResult};
@@ -47,8 +48,16 @@ pub enum MigrationError {
 /// it applied (none when the schema is current). Safe to call from any Tokio runtime,
 /// current-thread ones included.
 pub async fn run_migrations(url: &str) -> Result<Vec<String>, MigrationError> {
+    run_migrations_within(url, PostgresSettings::DEFAULT_TIMEOUT).await
+}
+
+/// [`run_migrations`], giving up on connecting after `connect_timeout`.
+pub async fn run_migrations_within(
+    url: &str,
+    connect_timeout: Duration,
+) -> Result<Vec<String>, MigrationError> {
     // No statement timeout: waiting for the lock while another replica migrates is fine.
-    let recipe = ConnectionRecipe::parse(url, PostgresSettings::DEFAULT_TIMEOUT, None, false)?;
+    let recipe = ConnectionRecipe::parse(url, connect_timeout, None, false)?;
     if recipe.through_transaction_pooler() {
         return Err(MigrationError::ThroughTransactionPooler);
     }

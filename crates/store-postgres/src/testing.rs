@@ -6,6 +6,12 @@
 //! that is migrated once and named after a digest of the migrations, so a changed migration
 //! gets a new template. Leftovers of crashed runs are swept the first time a process asks.
 //!
+//! Several checkouts may share one server, each with its own migrations. So a template is
+//! swept only when no checkout has used it for a day (its comment records the last use),
+//! and a test database as soon as the process that made it is gone (its comment names the
+//! host and process; the Node tests' databases follow the same convention), or after an
+//! hour when that process lives on another host.
+//!
 //! [`PgBouncer`] puts a transaction pooler in front of that server.
 
 mod pgbouncer;
@@ -29,6 +35,11 @@ const DATABASE_PREFIX: &str = "tasks_test_";
 const TEMPLATE_PREFIX: &str = "tasks_template_";
 /// Older test databases belong to runs that crashed before dropping them.
 const ABANDONED_AFTER: Duration = Duration::from_secs(60 * 60);
+/// A template no checkout has used for this long belongs to migrations nobody tests.
+const TEMPLATE_UNUSED_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+/// Comments that record who owns a test database and when a template was last used.
+const OWNER_COMMENT: &str = "tasks-test owner";
+const TEMPLATE_COMMENT: &str = "tasks-template used";
 /// Advisory lock key ("taskstpl" in ASCII) that serializes template work across processes.
 const TEMPLATE_LOCK_KEY: i64 = 0x7461_736b_7374_706c;
 
@@ -141,9 +152,16 @@ impl TestDatabase {
             process::id(),
             SEQUENCE.fetch_add(1, Ordering::Relaxed)
         );
-        connect(&server_url)
-            .await?
+        let admin = connect(&server_url).await?;
+        admin
             .batch_execute(&format!("CREATE DATABASE \"{name}\"{template}"))
+            .await?;
+        admin
+            .batch_execute(&format!(
+                "COMMENT ON DATABASE \"{name}\" IS '{OWNER_COMMENT} {} {}'",
+                host_name(),
+                process::id()
+            ))
             .await?;
         Ok(Self {
             url: with_database(&server_url, &name),
@@ -206,32 +224,79 @@ async fn prepare_template(server_url: &str) -> Result<String, Failure> {
             .await?;
     }
     admin
+        .batch_execute(&format!(
+            "COMMENT ON DATABASE \"{template}\" IS '{TEMPLATE_COMMENT} {}'",
+            unix_seconds()
+        ))
+        .await?;
+    admin
         .execute("SELECT pg_advisory_unlock($1)", &[&TEMPLATE_LOCK_KEY])
         .await?;
     Ok(template)
 }
 
-/// Drops test databases older than [`ABANDONED_AFTER`] and templates of other migrations
-/// (half-built ones included).
+/// Drops test databases whose process is gone (or, on another host, older than
+/// [`ABANDONED_AFTER`]), templates of other migrations unused for
+/// [`TEMPLATE_UNUSED_AFTER`] (never one whose use is not recorded), and half-built
+/// templates (their builder held the lock we hold).
 async fn sweep_leftovers(admin: &Client, current_template: &str) -> Result<(), Failure> {
-    let oldest_kept = unix_seconds().saturating_sub(ABANDONED_AFTER.as_secs());
+    let now = unix_seconds();
     let rows = admin
         .query(
-            "SELECT datname::text FROM pg_database WHERE starts_with(datname, $1) OR starts_with(datname, $2)",
+            "SELECT datname::text, coalesce(shobj_description(oid, 'pg_database'), '') \
+             FROM pg_database WHERE starts_with(datname, $1) OR starts_with(datname, $2)",
             &[&DATABASE_PREFIX, &TEMPLATE_PREFIX],
         )
         .await?;
     for row in rows {
-        let name: String = row.get(0);
+        let (name, comment): (String, String) = (row.get(0), row.get(1));
         let abandoned = match name.strip_prefix(DATABASE_PREFIX) {
-            Some(suffix) => created_at(suffix).is_some_and(|created| created < oldest_kept),
-            None => name != current_template,
+            Some(suffix) => test_database_is_abandoned(suffix, &comment, now),
+            None if name == current_template => false,
+            None if name.ends_with("_building") => true,
+            None => comment
+                .strip_prefix(TEMPLATE_COMMENT)
+                .and_then(|used| used.trim().parse::<u64>().ok())
+                .is_some_and(|used| used + TEMPLATE_UNUSED_AFTER.as_secs() < now),
         };
         if abandoned {
             drop_database(admin, &name).await?;
         }
     }
     Ok(())
+}
+
+/// Whether the test database named `tasks_test_{name_suffix}`, with `comment`, is left over.
+fn test_database_is_abandoned(name_suffix: &str, comment: &str, now: u64) -> bool {
+    let old =
+        created_at(name_suffix).is_some_and(|created| created + ABANDONED_AFTER.as_secs() < now);
+    let owner_gone = match owner(comment) {
+        Some((host, pid)) => host == host_name() && !process_is_alive(pid),
+        None => false,
+    };
+    old || owner_gone
+}
+
+/// The host and process id in a test database's owner comment.
+fn owner(comment: &str) -> Option<(&str, u32)> {
+    let mut words = comment.strip_prefix(OWNER_COMMENT)?.split_whitespace();
+    let host = words.next()?;
+    let pid = words.next()?.parse().ok()?;
+    Some((host, pid))
+}
+
+/// This machine's name, as the Node tests' `os.hostname()` reports it.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// Whether process `pid` runs on this machine; `true` when that cannot be told, so nothing
+/// in use is dropped.
+fn process_is_alive(pid: u32) -> bool {
+    let proc = std::path::Path::new("/proc");
+    !proc.is_dir() || proc.join(pid.to_string()).exists()
 }
 
 /// The creation time embedded in a test database's name, after the prefix.
@@ -300,6 +365,82 @@ mod tests {
             with_database("postgresql://h?application_name=x", "t1"),
             "postgresql://h/t1?application_name=x"
         );
+    }
+
+    #[test]
+    fn a_test_database_is_abandoned_once_its_process_is_gone_or_it_is_old() {
+        let now = unix_seconds();
+        let here = host_name();
+        let suffix = format!("{now}_1_0");
+        let alive = format!("{OWNER_COMMENT} {here} {}", process::id());
+        assert!(!test_database_is_abandoned(&suffix, &alive, now));
+        // Past the highest pid Linux hands out: no such process.
+        let gone = format!("{OWNER_COMMENT} {here} 4294967295");
+        assert!(test_database_is_abandoned(&suffix, &gone, now));
+        let elsewhere = format!("{OWNER_COMMENT} {here}-elsewhere 4294967295");
+        assert!(!test_database_is_abandoned(&suffix, &elsewhere, now));
+        let old = format!("{}_1_0", now - ABANDONED_AFTER.as_secs() - 1);
+        assert!(test_database_is_abandoned(&old, &elsewhere, now));
+    }
+
+    /// What another checkout left on the shared server: the sweep keeps its template while
+    /// it is in use, and drops an old template and a dead process's database.
+    #[tokio::test]
+    async fn the_sweep_spares_what_other_checkouts_still_use() {
+        let server_url =
+            env::var(SERVER_URL_VARIABLE).unwrap_or_else(|_| DEFAULT_SERVER_URL.to_owned());
+        let admin = connect(&server_url).await.unwrap();
+        let pid = process::id();
+        let now = unix_seconds();
+        let in_use = format!("{TEMPLATE_PREFIX}in_use_{pid}");
+        let unused = format!("{TEMPLATE_PREFIX}unused_{pid}");
+        let orphan = format!("{DATABASE_PREFIX}{now}_{pid}_orphan");
+        let two_days_ago = now - 2 * TEMPLATE_UNUSED_AFTER.as_secs();
+        for (name, comment) in [
+            (&in_use, format!("{TEMPLATE_COMMENT} {now}")),
+            (&unused, format!("{TEMPLATE_COMMENT} {two_days_ago}")),
+            (
+                &orphan,
+                format!("{OWNER_COMMENT} {} 4294967295", host_name()),
+            ),
+        ] {
+            admin
+                .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .unwrap();
+            admin
+                .batch_execute(&format!("COMMENT ON DATABASE \"{name}\" IS '{comment}'"))
+                .await
+                .unwrap();
+        }
+
+        admin
+            .execute("SELECT pg_advisory_lock($1)", &[&TEMPLATE_LOCK_KEY])
+            .await
+            .unwrap();
+        let current = format!("{TEMPLATE_PREFIX}{}", env!("TASKS_MIGRATIONS_DIGEST"));
+        let swept = sweep_leftovers(&admin, &current).await;
+        admin
+            .execute("SELECT pg_advisory_unlock($1)", &[&TEMPLATE_LOCK_KEY])
+            .await
+            .unwrap();
+        swept.unwrap();
+
+        let exists = async |name: &str| {
+            admin
+                .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+                .await
+                .unwrap()
+                .is_some()
+        };
+        let kept = exists(&in_use).await;
+        let (unused_left, orphan_left) = (exists(&unused).await, exists(&orphan).await);
+        for name in [&in_use, &unused, &orphan] {
+            drop_database(&admin, name).await.unwrap();
+        }
+        assert!(kept, "a template another checkout uses was dropped");
+        assert!(!unused_left, "a template unused for days was kept");
+        assert!(!orphan_left, "a dead process's database was kept");
     }
 
     #[test]

@@ -8,6 +8,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { hostname } from "node:os";
 import pg from "pg";
 
 export const HERE = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -117,7 +118,8 @@ function spawnLogged(name, command, args, { env, cwd }) {
     clearTimeout(timer);
     return result;
   }
-  return { child, waitForLine, stop, exited, tailText };
+  const onLine = (listener) => lineListeners.add(listener);
+  return { child, waitForLine, onLine, stop, exited, tailText };
 }
 
 /** A clean environment: the child sees only what the test gives it (no stray .env, no user settings). */
@@ -138,11 +140,18 @@ export async function adminQuery(sql, params = []) {
   }
 }
 
-/** CREATE DATABASE with a unique name; `drop()` is idempotent (DROP … WITH (FORCE)). */
-export async function createTestDatabase(prefix) {
-  const name = `${prefix}_${process.pid}_${randomBytes(4).toString("hex")}`.toLowerCase();
+/**
+ * CREATE DATABASE with a unique name; `drop()` is idempotent (DROP … WITH (FORCE)). Named
+ * and commented as the Rust tests' databases are (crates/store-postgres/src/testing.rs), so
+ * their sweep drops it once this process is gone, even if it was killed.
+ */
+export async function createTestDatabase(label) {
+  const seconds = Math.floor(Date.now() / 1000);
+  const suffix = `${label}_${randomBytes(4).toString("hex")}`.toLowerCase();
+  const name = `tasks_test_${seconds}_${process.pid}_${suffix}`;
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`bad database name ${name}`);
   await adminQuery(`CREATE DATABASE "${name}"`);
+  await adminQuery(`COMMENT ON DATABASE "${name}" IS 'tasks-test owner ${hostname()} ${process.pid}'`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const db = {
@@ -202,9 +211,24 @@ export async function startBetterAuth(name, db, secret, options = {}) {
   const env = authEnv(db, secret, options);
   const proc = spawnLogged(name, process.execPath, [AUTH_SERVER], { env, cwd: HERE });
   try {
+    let jwksFetches = 0;
+    proc.onLine((line) => {
+      if (line.startsWith('{"event":"jwks","search":""')) jwksFetches += 1;
+    });
     const [, json] = await proc.waitForLine(/^(\{"event":"listening".*)$/, 30_000);
     const info = JSON.parse(json);
-    return { ...info, stop: proc.stop, tailText: proc.tailText };
+    let markers = 0;
+    /**
+     * How many times others (our API) fetched the JWKS so far. A marker request of our own
+     * goes through the server after theirs, so its line comes after theirs.
+     */
+    async function jwksFetchesSoFar() {
+      markers += 1;
+      await fetch(`${info.baseURL}/api/auth/jwks?marker=${markers}`);
+      await proc.waitForLine(new RegExp(`"search":"\\?marker=${markers}"`), 10_000);
+      return jwksFetches;
+    }
+    return { ...info, jwksFetchesSoFar, stop: proc.stop, tailText: proc.tailText };
   } catch (error) {
     await proc.stop();
     throw error;

@@ -143,6 +143,14 @@ impl KeyCache {
     }
 }
 
+#[cfg(test)]
+impl KeyCache {
+    pub(crate) fn fetch_pending(&self) -> bool {
+        let state = self.shared.state();
+        state.fetch_requested || state.fetch_in_flight
+    }
+}
+
 impl Drop for KeyCache {
     fn drop(&mut self) {
         self.refresher.abort();

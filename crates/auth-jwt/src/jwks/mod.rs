@@ -47,6 +47,12 @@ impl JwksVerifier {
         self.cache.keys().is_some()
     }
 
+    /// Whether a fetch is asked for or under way (for tests that count fetches).
+    #[cfg(test)]
+    pub(crate) fn fetch_pending(&self) -> bool {
+        self.cache.fetch_pending()
+    }
+
     pub(crate) async fn verify_signature(&self, jws: &Jws<'_>) -> Result<(), AuthError> {
         let Some(keys) = self.cache.keys() else {
             return Err(AuthError::KeysUnavailable {

@@ -1,18 +1,21 @@
 //! The JWKS verifier against a real HTTP endpoint on 127.0.0.1, with short timings.
 
+use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::Duration;
 
 use serde_json::json;
 use tasks_ports::AuthError;
-use tokio::task::JoinSet;
+use tokio::sync::watch;
 use tokio::time::{Instant, sleep, timeout};
 
 use super::{JwksVerifier, RefreshPolicy};
 use crate::jws::Jws;
 use crate::test_support::{
-    JwksServer, Reply, TestKey, b64, hmac_token, signing_input, valid_claims,
+    Gate, JwksServer, Reply, TestKey, b64, hmac_token, signing_input, valid_claims,
 };
 
 const FETCH_TIMEOUT: Duration = Duration::from_millis(500);
@@ -58,6 +61,11 @@ async fn wait_for_requests(server: &JwksServer, count: usize) {
     })
     .await
     .unwrap_or_else(|_| panic!("expected {count} requests, saw {}", server.requests()));
+}
+
+/// Polls `future` once: `Pending` means it is waiting for something (here, a fetch).
+async fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
+    std::future::poll_fn(|context| Poll::Ready(Pin::new(&mut *future).poll(context))).await
 }
 
 async fn verify(verifier: &JwksVerifier, token: &str) -> Result<(), AuthError> {
@@ -231,26 +239,55 @@ async fn unknown_kids_refresh_at_most_once_per_cooldown() {
 
 #[tokio::test]
 async fn scheduled_refreshes_count_toward_the_cooldown() {
-    let key = TestKey::ed25519();
+    let (key, added) = (TestKey::ed25519(), TestKey::ed25519());
     let server =
         JwksServer::start(Reply::keys(&[key.public_jwk("k")]).cache_control("max-age=1")).await;
     let cooldown = ms(800);
-    let verifier = ready_verifier(
-        &server,
+    let (keys_changed, mut changes) = watch::channel(0);
+    let on_keys_changed = move || {
+        keys_changed.send_modify(|count| *count += 1);
+    };
+    let verifier = JwksVerifier::start(
+        server.url(),
+        FETCH_TIMEOUT,
         RefreshPolicy {
             unknown_kid_cooldown: cooldown,
             ..policy()
         },
+        Box::new(on_keys_changed),
     )
-    .await;
-    wait_for_requests(&server, 2).await;
-    // Let the scheduled fetch finish, so the token cannot merely join it.
-    sleep(ms(100)).await;
+    .unwrap();
+    timeout(
+        Duration::from_secs(5),
+        changes.wait_for(|count| *count == 1),
+    )
+    .await
+    .expect("the first fetch")
+    .unwrap();
+    // The scheduled fetch (a second after the first) brings one more key; once it is
+    // stored, the token below cannot merely join it.
+    server.reply_with(Reply::keys(&[
+        key.public_jwk("k"),
+        added.public_jwk("added"),
+    ]));
+    timeout(
+        Duration::from_secs(5),
+        changes.wait_for(|count| *count == 2),
+    )
+    .await
+    .expect("the first and the scheduled fetch")
+    .unwrap();
+    assert_eq!(server.requests(), 2);
     // More than a cool-down after the first fetch, but just after the scheduled one.
     assert!(server.request_times()[0].elapsed() > cooldown);
     assert_eq!(
         verify(&verifier, &token(&key, "EdDSA", "unknown")).await,
         invalid("no key with the token's kid")
+    );
+    let since_scheduled = server.request_times()[1].elapsed();
+    assert!(
+        since_scheduled < cooldown,
+        "the check ran {since_scheduled:?} after the scheduled fetch, past the cool-down"
     );
     assert_eq!(server.requests(), 2);
 }
@@ -259,26 +296,30 @@ async fn scheduled_refreshes_count_toward_the_cooldown() {
 async fn concurrent_unknown_kid_requests_share_one_fetch() {
     let (old, new) = (TestKey::ed25519(), TestKey::ed25519());
     let server = JwksServer::start(Reply::keys(&[old.public_jwk("old")])).await;
-    let verifier = Arc::new(ready_verifier(&server, policy()).await);
+    let verifier = ready_verifier(&server, policy()).await;
     sleep(COOLDOWN).await;
-    server.reply_with(Reply::keys(&[new.public_jwk("new")]).delayed(ms(200)));
+    // The fetch that brings "new" stays in flight until the gate opens.
+    let gate = Gate::new();
+    server.reply_with(Reply::keys(&[new.public_jwk("new")]).held(&gate));
 
-    let mut requests = JoinSet::new();
-    let mut spawn_requests = |count| {
-        for _ in 0..count {
-            let (verifier, token) = (Arc::clone(&verifier), token(&new, "EdDSA", "new"));
-            requests.spawn(async move { verify(&verifier, &token).await });
-        }
-    };
-    spawn_requests(10);
+    let token = token(&new, "EdDSA", "new");
+    let mut first = Box::pin(verify(&verifier, &token));
+    assert!(poll_once(&mut first).await.is_pending());
     wait_for_requests(&server, 2).await;
-    // These arrive while the fetch is in flight (the server answers after 200 ms).
-    spawn_requests(10);
-    while let Some(outcome) = requests.join_next().await {
-        assert_eq!(outcome.unwrap(), Ok(()));
+    // These arrive while that fetch is in flight: each waits for it.
+    let mut later: Vec<_> = (0..20)
+        .map(|_| Box::pin(verify(&verifier, &token)))
+        .collect();
+    for request in &mut later {
+        assert!(poll_once(request).await.is_pending());
     }
-    // Time for any extra fetch to show up.
-    sleep(ms(300)).await;
+    gate.open();
+    assert_eq!(first.await, Ok(()));
+    for request in later {
+        assert_eq!(request.await, Ok(()));
+    }
+    // No further fetch is asked for or under way, and none happened.
+    assert!(!verifier.fetch_pending());
     assert_eq!(server.requests(), 2);
 }
 

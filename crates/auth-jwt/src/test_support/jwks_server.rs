@@ -1,9 +1,9 @@
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -13,7 +13,8 @@ pub(crate) enum Reply {
     Jwks {
         body: String,
         cache_control: Option<&'static str>,
-        delay: Duration,
+        /// Answers only once this gate is open (see `Gate`).
+        gate: Option<watch::Receiver<bool>>,
     },
     Status(u16),
     /// Reads the request, then never answers.
@@ -25,7 +26,7 @@ impl Reply {
         Self::Jwks {
             body: json!({ "keys": keys }).to_string(),
             cache_control: None,
-            delay: Duration::ZERO,
+            gate: None,
         }
     }
 
@@ -36,11 +37,30 @@ impl Reply {
         self
     }
 
-    pub(crate) fn delayed(mut self, by: Duration) -> Self {
-        if let Self::Jwks { delay, .. } = &mut self {
-            *delay = by;
+    /// Holds the answer until the test opens `held_by`, so a fetch stays in flight for as
+    /// long as the test needs, however slow the machine.
+    pub(crate) fn held(mut self, held_by: &Gate) -> Self {
+        if let Self::Jwks { gate, .. } = &mut self {
+            *gate = Some(held_by.opened.subscribe());
         }
         self
+    }
+}
+
+/// Holds the answers of a `Reply::held` until `open`.
+pub(crate) struct Gate {
+    opened: watch::Sender<bool>,
+}
+
+impl Gate {
+    pub(crate) fn new() -> Self {
+        Self {
+            opened: watch::Sender::new(false),
+        }
+    }
+
+    pub(crate) fn open(&self) {
+        self.opened.send_replace(true);
     }
 }
 
@@ -142,9 +162,12 @@ async fn answer(
         Reply::Jwks {
             body,
             cache_control,
-            delay,
+            gate,
         } => {
-            tokio::time::sleep(delay).await;
+            if let Some(mut gate) = gate {
+                // An error means the test has finished with the gate: answer anyway.
+                let _ = gate.wait_for(|open| *open).await;
+            }
             (200, body, cache_control)
         }
     };

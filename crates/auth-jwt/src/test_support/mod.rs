@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
 
-pub(crate) use jwks_server::{JwksServer, Reply};
+pub(crate) use jwks_server::{Gate, JwksServer, Reply};
 pub(crate) use keys::TestKey;
 
 use crate::claims::unix_now;

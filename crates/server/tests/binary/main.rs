@@ -3,4 +3,5 @@
 mod logs;
 mod process;
 mod shutdown;
+mod shutdown_cases;
 mod startup;

@@ -91,6 +91,10 @@ impl Binary {
         assert!(status.success());
     }
 
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_none()
+    }
+
     /// The exit status, or `None` if the process is still running after `limit`.
     pub fn wait_for_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + limit;

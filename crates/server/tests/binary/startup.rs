@@ -2,7 +2,7 @@ use std::process::Command;
 
 use tasks_store_postgres::testing::TestDatabase;
 
-use crate::process::{Binary, SECRET};
+use crate::process::{Binary, SECRET, token_for};
 
 /// Runs the binary to completion in `directory` with only `variables`.
 fn run(directory: &std::path::Path, args: &[&str], variables: &[(&str, &str)]) -> (bool, String) {
@@ -42,20 +42,38 @@ fn a_bad_setting_stops_startup_with_one_line_naming_it() {
 async fn dot_env_is_loaded_without_overriding_the_environment() {
     let database = TestDatabase::create().await;
     let directory = tempfile::tempdir().expect("temp dir");
+    // A port already taken: the binary could not listen if the .env file's PORT won.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port to occupy");
+    let taken_port = taken.local_addr().expect("its address").port();
     std::fs::write(
         directory.path().join(".env"),
         format!(
-            "DATABASE_URL={}\nBETTER_AUTH_SECRET={SECRET}\nPORT=1\n",
+            "DATABASE_URL={}
+BETTER_AUTH_SECRET=a-secret-from-dot-env-that-must-lose!!
+PORT={taken_port}
+",
             database.url()
         ),
     )
     .expect(".env written");
-    // PORT from the environment wins over the .env file's unusable port 1.
-    let binary = Binary::start(directory.path(), &[("PORT", "0")]);
-    let health = reqwest::get(binary.url("/ready"))
+    let binary = Binary::start(
+        directory.path(),
+        &[("PORT", "0"), ("BETTER_AUTH_SECRET", SECRET)],
+    );
+    assert_ne!(binary.port, taken_port);
+    // The environment's secret verifies tokens; DATABASE_URL, set only in .env, is used.
+    let created = reqwest::Client::new()
+        .post(binary.url("/api/alice/tasks"))
+        .bearer_auth(token_for("alice"))
+        .json(&serde_json::json!({"title": "through .env's database"}))
+        .send()
         .await
         .expect("request sent");
-    assert_eq!(health.status(), 200);
+    assert_eq!(created.status(), 201);
+    assert!(
+        database.sessions().await > 0,
+        "the binary uses .env's DATABASE_URL"
+    );
 }
 
 #[tokio::test]

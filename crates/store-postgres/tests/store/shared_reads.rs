@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use tasks_domain::{ListQuery, TaskId};
+use tasks_domain::{ListQuery, TaskId, UserId};
 use tasks_ports::{TaskError, TaskRepository};
 use tasks_store_postgres::testing::TestDatabase;
 use tasks_store_postgres::{PostgresSettings, PostgresTaskRepository};
@@ -167,4 +167,121 @@ async fn reads_waiting_for_the_session_share_a_failed_attempt_to_open_it() {
     let waited = started.elapsed();
     assert!(waited < connect_timeout * 10, "took {waited:?}");
     silent.abort();
+}
+
+/// What one read asked for and what it must get back.
+#[derive(Clone)]
+enum Read {
+    Get(UserId, TaskId),
+    List(UserId, Vec<TaskId>),
+}
+
+impl Read {
+    /// Runs the read; `Err` only for an unavailable store, and any answer that belongs to
+    /// another request (another user's rows, another task, another page) fails the test.
+    async fn run_and_check(&self, repository: &PostgresTaskRepository) -> Result<(), TaskError> {
+        match self {
+            Read::Get(owner, id) => {
+                let task = repository.get(owner, *id).await?;
+                assert_eq!(
+                    (&task.user_id, task.id),
+                    (owner, *id),
+                    "answer to another get"
+                );
+            }
+            Read::List(owner, ids) => {
+                let page = repository.list(owner, &ListQuery::default()).await?;
+                let mut listed: Vec<_> = page.tasks.iter().map(|task| task.id).collect();
+                listed.sort();
+                assert_eq!(&listed, ids, "answer to another list");
+                assert!(page.tasks.iter().all(|task| &task.user_id == owner));
+                assert_eq!(page.total, ids.len() as u64);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Many users' reads share the session while some of them pass the statement timeout: the
+/// first wave waits on a lock until its deadline passes, the second is sent on the same
+/// session behind it and answered once the lock goes. The abandoned statements' answers
+/// still arrive on that session; none may reach another request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_past_the_timeout_never_hand_their_answers_to_other_reads() {
+    let database = TestDatabase::create().await;
+    let statement_timeout = Duration::from_secs(3);
+    let repository = PostgresTaskRepository::connect(&PostgresSettings {
+        max_connections: 2,
+        statement_timeout,
+        ..PostgresSettings::new(database.url())
+    })
+    .unwrap();
+    let mut reads = Vec::new();
+    for n in 0..8 {
+        let owner = user(&format!("user-{n}"));
+        let mut ids = Vec::new();
+        for t in 0..=n % 3 {
+            let task = repository
+                .create(&owner, &new_task(&format!("task {t} of user {n}")))
+                .await
+                .unwrap();
+            ids.push(task.id);
+        }
+        ids.sort();
+        for &id in &ids {
+            reads.push(Read::Get(owner.clone(), id));
+        }
+        reads.push(Read::List(owner, ids));
+    }
+    // The session is open before the lock, so the waves queue on it.
+    reads[0].run_and_check(&repository).await.unwrap();
+
+    let admin = sql_session(&database).await;
+    admin
+        .batch_execute("BEGIN; LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let first_wave = tokio::spawn({
+        let repository = repository.clone();
+        let reads = reads.clone();
+        async move { join_all(reads.iter().map(|read| read.run_and_check(&repository))).await }
+    });
+    let waiting =
+        "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'tasks'::regclass";
+    let deadline = Instant::now() + PROMPTLY;
+    while admin
+        .query_one(waiting, &[])
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
+        == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the first wave never reached the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Not synchronisation: half a timeout between the waves' deadlines, so the first wave
+    // is abandoned while the second still waits behind it on the same session.
+    tokio::time::sleep(statement_timeout / 2).await;
+    let second_wave = tokio::spawn({
+        let repository = repository.clone();
+        let reads: Vec<_> = reads.iter().rev().cloned().collect();
+        async move { join_all(reads.iter().map(|read| read.run_and_check(&repository))).await }
+    });
+
+    for outcome in first_wave.await.unwrap() {
+        assert_past_deadline(&outcome);
+    }
+    admin.batch_execute("ROLLBACK").await.unwrap();
+    let second = second_wave.await.unwrap();
+    assert!(
+        second.iter().all(Result::is_ok),
+        "the second wave was sent well within its deadline: {second:?}"
+    );
+    // And reads afterwards, on whatever session serves them, are answered as asked.
+    for read in &reads {
+        read.run_and_check(&repository).await.unwrap();
+    }
 }
