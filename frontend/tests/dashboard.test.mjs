@@ -206,7 +206,7 @@ describe("the Tasks app in a real browser", { timeout: 600_000 }, () => {
     await page.waitForURL(`${frontend.url}/login`);
     await signIn(page, frontend.url, alice);
     await expectPager(page, "1–10 of 27 · page 1 of 3");
-    await taskItem(page, "Write the report").waitFor();
+    await taskItem(page, "Chore 25").waitFor();
   });
 
   it("says so when the API is down, instead of a blank page", async () => {
