@@ -209,6 +209,32 @@ describe("the Tasks app in a real browser", { timeout: 600_000 }, () => {
     await taskItem(page, "Chore 25").waitFor();
   });
 
+  it("retries a refused token once with a fresh one, then sends the user to /login", async () => {
+    const page = await pageFor(alice);
+    const apiOptions = { port: Number(apiUrl.port), databaseUrl: db.url, frontendUrl: frontend.url };
+    // An API expecting another audience refuses every token Better Auth issues: 401.
+    await api.stop();
+    api = await startApi({ ...apiOptions, extraEnv: { JWT_AUDIENCE: "https://elsewhere.example" } });
+    const calls = [];
+    const record = (request) => {
+      const url = new URL(request.url());
+      if (request.method() === "OPTIONS") return; // CORS preflights, when reported
+      if (url.pathname.endsWith("/tasks") || url.pathname === "/api/auth/token") calls.push(url.pathname.split("/").pop());
+    };
+    page.on("request", record);
+    await showOnly(page, "Completed");
+    await page.waitForURL(`${frontend.url}/login`);
+    page.off("request", record);
+    // The held token was sent, refused, replaced by a fresh one and sent once more.
+    assert.deepEqual(calls.slice(-3), ["tasks", "token", "tasks"]);
+    assert.equal(calls.filter((call) => call === "tasks").length, 2, `requests: ${calls.join(", ")}`);
+
+    await api.stop();
+    api = await startApi(apiOptions);
+    await signIn(page, frontend.url, alice);
+    await expectPager(page, "1–10 of 27 · page 1 of 3");
+  });
+
   it("says so when the API is down, instead of a blank page", async () => {
     const page = await pageFor(alice);
     await api.stop();

@@ -21,6 +21,9 @@ export function TaskItem({ task, onToggle, onUpdate, onDelete }: Props) {
   const [description, setDescription] = useState(task.description ?? "");
   const [errors, setErrors] = useState<Readonly<Record<string, string>>>({});
   const [busy, setBusy] = useState(false);
+  // Shown at once while the toggle is on its way; the reloaded task replaces this item.
+  const [toggledTo, setToggledTo] = useState<boolean | null>(null);
+  const completed = toggledTo ?? task.completed;
   const idPrefix = `task-${task.id}`;
 
   function startEditing() {
@@ -35,6 +38,12 @@ export function TaskItem({ task, onToggle, onUpdate, onDelete }: Props) {
     const error = await action();
     setBusy(false);
     return error;
+  }
+
+  async function onToggleClick() {
+    setToggledTo(!completed);
+    const error = await run(() => onToggle(task.id));
+    if (error) setToggledTo(null);
   }
 
   async function onSave(event: FormEvent<HTMLFormElement>) {
@@ -75,21 +84,21 @@ export function TaskItem({ task, onToggle, onUpdate, onDelete }: Props) {
   }
 
   return (
-    <li className={task.completed ? "task done" : "task"} data-task-id={task.id}>
+    <li className={completed ? "task done" : "task"} data-task-id={task.id}>
       <div className="task-row">
         <input
           type="checkbox"
           id={`${idPrefix}-done`}
-          checked={task.completed}
+          checked={completed}
           disabled={busy}
-          onChange={() => run(() => onToggle(task.id))}
+          onChange={onToggleClick}
           aria-label={`Done: ${task.title}`}
         />
         <div className="task-body">
           <p className="task-title">{task.title}</p>
           {task.description && <p className="task-description">{task.description}</p>}
           <p className="task-meta">
-            {task.completed ? "Done" : "To do"} · added {DATE_FORMAT.format(new Date(task.created_at))}
+            {completed ? "Done" : "To do"} · added {DATE_FORMAT.format(new Date(task.created_at))}
           </p>
         </div>
         <div className="task-actions">

@@ -67,9 +67,10 @@ export async function startFrontend({ databaseUrl, secret }) {
 
 /**
  * The Tasks API on 127.0.0.1:`port`: the port the frontend was built for
- * (NEXT_PUBLIC_API_URL). Resolves once /ready is 200 (database up, JWKS fetched).
+ * (NEXT_PUBLIC_API_URL), with `extraEnv` on top. Resolves once /ready is 200 (database up,
+ * JWKS fetched).
  */
-export async function startApi({ port, databaseUrl, frontendUrl }) {
+export async function startApi({ port, databaseUrl, frontendUrl, extraEnv = {} }) {
   if (!existsSync(API_BIN)) throw new Error(`${API_BIN} is missing: run \`cargo build -p tasks-server\``);
   const cwd = join(OUTPUT_DIR, "api-cwd");
   mkdirSync(cwd, { recursive: true });
@@ -84,6 +85,7 @@ export async function startApi({ port, databaseUrl, frontendUrl }) {
       RUST_LOG: "info",
       APP__SERVER__WORKERS: "2",
       APP__SERVER__SHUTDOWN_TIMEOUT_SECS: "2",
+      ...extraEnv,
     },
   });
   const url = `http://127.0.0.1:${port}`;
