@@ -17,13 +17,20 @@ def plain_names():
     return set(re.findall(r'\(\s*"([A-Z_]+)"\s*,', table.group(1)))
 
 
+def config_keys():
+    """(section, key) of every setting config/default.toml or config/production.toml sets."""
+    keys = set()
+    for name in ("default", "production"):
+        config = tomllib.loads((ROOT / f"config/{name}.toml").read_text())
+        keys |= {(section, key) for section, table in config.items() for key in table}
+    return keys
+
+
 def is_known(variable):
-    """A plain name, or APP__SECTION__KEY for a key of config/default.toml."""
+    """A plain name, or APP__SECTION__KEY for a setting of the config files."""
     if variable in plain_names():
         return True
     parts = variable.split("__")
     if len(parts) != 3 or parts[0] != "APP":
         return False
-    defaults = tomllib.loads((ROOT / "config/default.toml").read_text())
-    section, key = parts[1].lower(), parts[2].lower()
-    return key in defaults.get(section, {})
+    return (parts[1].lower(), parts[2].lower()) in config_keys()

@@ -8,6 +8,7 @@ own `config` command (the binary in $COMPOSE_BIN) in a scratch copy of the proje
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -94,6 +95,8 @@ class StackChecks:
         build = self.config["services"]["frontend"]["build"]
         self.assertEqual(Path(build["context"]).name, "frontend")
         self.assertEqual(build["args"]["NEXT_PUBLIC_API_URL"], BROWSER_API)
+        declared = re.findall(r"^ARG (\w+)", (ROOT / "frontend/Dockerfile").read_text(), re.M)
+        self.assertLessEqual(set(build["args"]), set(declared), "build args the Dockerfile lacks")
         self.assertEqual(
             published_port(self.config["services"]["api"], 8000), urlsplit(BROWSER_API).port
         )

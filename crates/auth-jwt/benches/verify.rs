@@ -95,7 +95,7 @@ fn verifier(runtime: &Runtime, jwks_url: &str, cache: TokenCacheSettings) -> Jwt
     let _guard = runtime.enter();
     let verifier = JwtVerifier::with_token_cache(
         VerifierSettings {
-            secret: Some(SharedSecret::new(SECRET)),
+            secret: Some(SharedSecret::new(SECRET).unwrap()),
             jwks_url: Some(jwks_url.to_owned()),
             ..VerifierSettings::default()
         },

@@ -1,4 +1,4 @@
-use crate::hmac::MIN_SECRET_BYTES;
+use crate::settings::MIN_SECRET_BYTES;
 
 /// Why a [`JwtVerifier`](crate::JwtVerifier) could not be built; each message names the
 /// setting to fix.
@@ -9,8 +9,11 @@ pub enum SetupError {
          BETTER_AUTH_URL or JWKS_URL (JWKS)"
     )]
     NothingConfigured,
-    #[error("BETTER_AUTH_SECRET must be at least {MIN_SECRET_BYTES} bytes long")]
-    SecretTooShort,
+    #[error(
+        "BETTER_AUTH_SECRET must be at least {MIN_SECRET_BYTES} bytes (it has {length}); \
+         generate one with: openssl rand -base64 32"
+    )]
+    SecretTooShort { length: usize },
     #[error("JWKS URL {url:?} is not a valid http(s) URL")]
     InvalidJwksUrl { url: String },
     #[error("the expected {claim} must not be empty; leave it unset to turn the check off")]

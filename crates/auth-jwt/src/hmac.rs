@@ -1,12 +1,8 @@
 use jsonwebtoken::DecodingKey;
 use tasks_ports::AuthError;
 
-use crate::error::SetupError;
 use crate::jws::Jws;
 use crate::settings::SharedSecret;
-
-/// Shortest accepted `BETTER_AUTH_SECRET`: 256 bits, as HS256 needs.
-pub(crate) const MIN_SECRET_BYTES: usize = 32;
 
 /// Verifies HS256/HS384/HS512 signatures made with the shared secret.
 pub(crate) struct HmacVerifier {
@@ -14,13 +10,10 @@ pub(crate) struct HmacVerifier {
 }
 
 impl HmacVerifier {
-    pub(crate) fn new(secret: &SharedSecret) -> Result<Self, SetupError> {
-        if secret.as_bytes().len() < MIN_SECRET_BYTES {
-            return Err(SetupError::SecretTooShort);
-        }
-        Ok(Self {
+    pub(crate) fn new(secret: &SharedSecret) -> Self {
+        Self {
             key: DecodingKey::from_secret(secret.as_bytes()),
-        })
+        }
     }
 
     pub(crate) fn verify_signature(&self, jws: &Jws<'_>) -> Result<(), AuthError> {
@@ -47,21 +40,11 @@ mod tests {
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
 
     fn verifier() -> HmacVerifier {
-        HmacVerifier::new(&SharedSecret::new(SECRET)).unwrap()
+        HmacVerifier::new(&SharedSecret::new(SECRET).unwrap())
     }
 
     fn verify(token: &str) -> Result<(), AuthError> {
         verifier().verify_signature(&Jws::parse(token)?)
-    }
-
-    #[test]
-    fn secret_must_have_at_least_32_bytes() {
-        let short = SharedSecret::new("x".repeat(31));
-        assert!(matches!(
-            HmacVerifier::new(&short),
-            Err(SetupError::SecretTooShort)
-        ));
-        assert!(HmacVerifier::new(&SharedSecret::new("x".repeat(32))).is_ok());
     }
 
     #[test]

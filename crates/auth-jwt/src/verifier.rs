@@ -48,11 +48,7 @@ impl JwtVerifier {
             return Err(SetupError::NothingConfigured);
         }
         let claims = ClaimsPolicy::new(settings.issuer, settings.audience, settings.leeway)?;
-        let shared_secret = settings
-            .secret
-            .as_ref()
-            .map(HmacVerifier::new)
-            .transpose()?;
+        let shared_secret = settings.secret.as_ref().map(HmacVerifier::new);
         let cache = TokenCache::new(cache).map(Arc::new);
         let jwks = settings
             .jwks_url

@@ -4,12 +4,14 @@
 //! one line that names it.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use config::{Config, Environment as EnvSource, File, FileFormat};
-use serde::Deserialize;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer};
+use tasks_auth_jwt::VerifierSettings;
+use tasks_store_postgres::PostgresSettings;
 
 const BUILT_IN_DEFAULTS: &str = include_str!("../../../config/default.toml");
 
@@ -29,8 +31,6 @@ const PLAIN_NAMES: &[(&str, &str)] = &[
     ("CORS_ORIGINS", "cors.origins"),
 ];
 
-const MIN_SECRET_BYTES: usize = 32;
-
 /// Where the embedded store lives when no `DATABASE_URL` is given (outside production).
 pub const DEFAULT_SQLITE_PATH: &str = "data/tasks.db";
 
@@ -38,45 +38,32 @@ pub const DEFAULT_SQLITE_PATH: &str = "data/tasks.db";
 #[error("{0}")]
 pub struct SettingsError(String);
 
-/// A value that must never reach a log.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppEnvironment {
     Local,
     Production,
 }
 
+/// Every section, each read by the type of the crate it configures.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub environment: AppEnvironment,
     pub server: ServerSettings,
     pub store: StoreSettings,
-    pub auth: AuthSettings,
+    pub auth: VerifierSettings,
     pub cors_origins: Vec<String>,
     /// Settings that are legal but weaken a check; logged at startup.
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
 pub struct ServerSettings {
     pub host: String,
     pub port: u16,
     /// 0 = one per core.
     pub workers: usize,
+    #[serde(rename = "shutdown_timeout_secs", deserialize_with = "seconds")]
     pub shutdown_timeout: Duration,
 }
 
@@ -89,69 +76,27 @@ pub enum StoreSettings {
 
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
-    pub url: Secret,
-    pub migration_url: Secret,
+    pub connection: PostgresSettings,
+    pub migration_url: SecretString,
     pub migrate_on_start: bool,
-    pub max_connections: usize,
-    pub pipeline_reads: bool,
-    pub pool_wait_timeout: Duration,
-    pub connect_timeout: Duration,
-    pub statement_timeout: Duration,
 }
 
-#[derive(Debug, Clone)]
-pub struct AuthSettings {
-    pub secret: Option<Secret>,
-    pub jwks_url: Option<String>,
-    /// `None`: not checked.
-    pub issuer: Option<String>,
-    /// `None`: not checked.
-    pub audience: Option<String>,
-    pub leeway: Duration,
-    pub jwks_fetch_timeout: Duration,
-}
-
+/// The binary's own keys of `[database]`; the rest is [`PostgresSettings`].
 #[derive(Deserialize)]
-struct Raw {
-    server: RawServer,
-    database: RawDatabase,
-    auth: RawAuth,
-    cors: RawCors,
-}
-
-#[derive(Deserialize)]
-struct RawServer {
-    host: String,
-    port: u16,
-    workers: usize,
-    shutdown_timeout_secs: u64,
-}
-
-#[derive(Deserialize)]
-struct RawDatabase {
-    url: String,
-    migration_url: String,
+struct StoreChoice {
+    url: SecretString,
+    migration_url: SecretString,
     migrate_on_start: bool,
-    max_connections: usize,
-    pipeline_reads: bool,
-    pool_wait_timeout_secs: u64,
-    connect_timeout_secs: u64,
-    statement_timeout_secs: u64,
 }
 
+/// The keys of `[auth]` that only set defaults of [`VerifierSettings`].
 #[derive(Deserialize)]
-struct RawAuth {
-    secret: String,
+struct AuthDefaults {
     better_auth_url: String,
-    jwks_url: String,
-    issuer: Option<String>,
-    audience: Option<String>,
-    leeway_secs: u64,
-    jwks_fetch_timeout_secs: u64,
 }
 
 #[derive(Deserialize)]
-struct RawCors {
+struct CorsSettings {
     origins: String,
 }
 
@@ -190,40 +135,59 @@ impl Settings {
                     .map_err(|error| SettingsError(format!("{variable}: {error}")))?;
             }
         }
-        let raw: Raw = builder
+        let config = builder
             .build()
-            .and_then(Config::try_deserialize)
             .map_err(|error| SettingsError(format!("invalid setting: {error}")))?;
-        Self::validate(environment, raw)
-    }
-
-    fn validate(environment: AppEnvironment, raw: Raw) -> Result<Self, SettingsError> {
+        let sections: Sections = deserialize(&config)?;
+        let own_keys: OwnKeys = deserialize(&config)?;
         let mut warnings = Vec::new();
-        let auth = resolve_auth(raw.auth, &mut warnings)?;
-        let store = resolve_store(environment, raw.database)?;
         Ok(Self {
             environment,
-            server: ServerSettings {
-                host: raw.server.host,
-                port: raw.server.port,
-                workers: raw.server.workers,
-                shutdown_timeout: Duration::from_secs(raw.server.shutdown_timeout_secs),
-            },
-            store,
-            auth,
-            cors_origins: parse_origins(&raw.cors.origins)?,
+            server: sections.server,
+            store: resolve_store(environment, sections.database, own_keys.database)?,
+            auth: with_better_auth_defaults(sections.auth, own_keys.auth, &mut warnings),
+            cors_origins: parse_origins(&sections.cors.origins)?,
             warnings,
         })
     }
+}
+
+/// Every section, as the crate it configures reads it.
+#[derive(Deserialize)]
+struct Sections {
+    server: ServerSettings,
+    database: PostgresSettings,
+    auth: VerifierSettings,
+    cors: CorsSettings,
+}
+
+/// The keys of those sections that only the binary reads.
+#[derive(Deserialize)]
+struct OwnKeys {
+    database: StoreChoice,
+    auth: AuthDefaults,
+}
+
+/// Reads the whole configuration as `T`; a bad value is named by its key.
+fn deserialize<T: for<'de> Deserialize<'de>>(config: &Config) -> Result<T, SettingsError> {
+    config
+        .clone()
+        .try_deserialize()
+        .map_err(|error| SettingsError(format!("invalid setting: {error}")))
+}
+
+fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    u64::deserialize(deserializer).map(Duration::from_secs)
 }
 
 /// `sqlite://PATH` or no URL (outside production) is the embedded store; anything else
 /// is a PostgreSQL URL.
 fn resolve_store(
     environment: AppEnvironment,
-    raw: RawDatabase,
+    connection: PostgresSettings,
+    choice: StoreChoice,
 ) -> Result<StoreSettings, SettingsError> {
-    let url = raw.url.trim();
+    let url = choice.url.expose_secret().trim();
     if url.is_empty() {
         return match environment {
             AppEnvironment::Local => Ok(StoreSettings::Sqlite {
@@ -242,31 +206,36 @@ fn resolve_store(
         })?;
         return Ok(StoreSettings::Sqlite { path });
     }
-    if raw.max_connections == 0 {
-        return Err(SettingsError(
-            "database.max_connections must be at least 1".into(),
-        ));
-    }
-    let url = Secret(url.to_owned());
-    let migration_url = match non_empty(raw.migration_url) {
-        Some(migration_url) => Secret(migration_url),
-        None => url.clone(),
+    let connection = PostgresSettings {
+        url: SecretString::from(url),
+        ..connection
+    };
+    let migration_url = match choice.migration_url.expose_secret().trim() {
+        "" => connection.url.clone(),
+        migration_url => SecretString::from(migration_url),
     };
     Ok(StoreSettings::Postgres(DatabaseSettings {
-        url,
+        connection,
         migration_url,
-        migrate_on_start: raw.migrate_on_start,
-        max_connections: raw.max_connections,
-        pipeline_reads: raw.pipeline_reads,
-        pool_wait_timeout: Duration::from_secs(raw.pool_wait_timeout_secs),
-        connect_timeout: Duration::from_secs(raw.connect_timeout_secs),
-        statement_timeout: Duration::from_secs(raw.statement_timeout_secs),
+        migrate_on_start: choice.migrate_on_start,
     }))
 }
 
-fn non_empty(value: String) -> Option<String> {
-    let trimmed = value.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+/// `BETTER_AUTH_URL` gives the JWKS location, `iss` and `aud` that are not set
+/// explicitly; an explicit empty `iss` or `aud` turns that check off, with a warning.
+fn with_better_auth_defaults(
+    mut auth: VerifierSettings,
+    defaults: AuthDefaults,
+    warnings: &mut Vec<String>,
+) -> VerifierSettings {
+    let better_auth_url =
+        Some(defaults.better_auth_url.trim().trim_end_matches('/')).filter(|url| !url.is_empty());
+    if auth.jwks_url.is_none() {
+        auth.jwks_url = better_auth_url.map(|base| format!("{base}/api/auth/jwks"));
+    }
+    auth.issuer = resolve_claim_check("JWT_ISSUER", auth.issuer, better_auth_url, warnings);
+    auth.audience = resolve_claim_check("JWT_AUDIENCE", auth.audience, better_auth_url, warnings);
+    auth
 }
 
 /// `iss`/`aud`: an explicit value wins; unset falls back to Better Auth's URL; the empty
@@ -287,48 +256,6 @@ fn resolve_claim_check(
         Some(value) => Some(value.trim().to_owned()),
         None => better_auth_url.map(str::to_owned),
     }
-}
-
-fn resolve_auth(raw: RawAuth, warnings: &mut Vec<String>) -> Result<AuthSettings, SettingsError> {
-    let better_auth_url =
-        non_empty(raw.better_auth_url).map(|url| url.trim_end_matches('/').to_owned());
-    let jwks_url = non_empty(raw.jwks_url).or_else(|| {
-        better_auth_url
-            .as_ref()
-            .map(|base| format!("{base}/api/auth/jwks"))
-    });
-    let secret = non_empty(raw.secret);
-    if let Some(secret) = &secret {
-        if secret.len() < MIN_SECRET_BYTES {
-            return Err(SettingsError(format!(
-                "BETTER_AUTH_SECRET must be at least {MIN_SECRET_BYTES} bytes (it has {}); generate one with: openssl rand -base64 32",
-                secret.len()
-            )));
-        }
-    }
-    if secret.is_none() && jwks_url.is_none() {
-        return Err(SettingsError(
-            "no token verification configured: set BETTER_AUTH_URL (or JWKS_URL) for Better Auth's JWKS, or BETTER_AUTH_SECRET for HS256 tokens".into(),
-        ));
-    }
-    Ok(AuthSettings {
-        secret: secret.map(Secret),
-        jwks_url,
-        issuer: resolve_claim_check(
-            "JWT_ISSUER",
-            raw.issuer,
-            better_auth_url.as_deref(),
-            warnings,
-        ),
-        audience: resolve_claim_check(
-            "JWT_AUDIENCE",
-            raw.audience,
-            better_auth_url.as_deref(),
-            warnings,
-        ),
-        leeway: Duration::from_secs(raw.leeway_secs),
-        jwks_fetch_timeout: Duration::from_secs(raw.jwks_fetch_timeout_secs),
-    })
 }
 
 /// Comma-separated `scheme://host[:port]` origins; `*` is refused because the API
@@ -389,7 +316,10 @@ mod tests {
         let StoreSettings::Postgres(database) = &settings.store else {
             panic!("a PostgreSQL URL selects PostgreSQL");
         };
-        assert_eq!(database.migration_url, database.url);
+        assert_eq!(
+            database.migration_url.expose_secret(),
+            database.connection.url.expose_secret()
+        );
         assert!(database.migrate_on_start);
     }
 
@@ -405,7 +335,7 @@ mod tests {
         let StoreSettings::Postgres(database) = &settings.store else {
             panic!("a PostgreSQL URL selects PostgreSQL");
         };
-        assert_eq!(database.max_connections, 3);
+        assert_eq!(database.connection.max_connections, 3);
     }
 
     #[test]
@@ -456,9 +386,9 @@ mod tests {
     }
 
     #[test]
-    fn no_verifier_stops_startup() {
-        let error = load(&[("DATABASE_URL", "postgres://db")]).unwrap_err();
-        assert!(error.to_string().contains("BETTER_AUTH_URL"), "{error}");
+    fn an_empty_pool_stops_startup() {
+        let error = minimal(&[("APP__DATABASE__MAX_CONNECTIONS", "0")]).unwrap_err();
+        assert!(error.to_string().contains("max_connections"), "{error}");
     }
 
     #[test]

@@ -9,13 +9,14 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::dev::Service;
 use actix_web::{HttpServer, web};
-use tasks_auth_jwt::{JwtVerifier, SharedSecret, VerifierSettings};
+use secrecy::ExposeSecret;
+use tasks_auth_jwt::JwtVerifier;
 use tasks_ports::{TaskRepository, TaskService};
-use tasks_store_postgres::{PostgresSettings, PostgresTaskRepository, run_migrations};
+use tasks_store_postgres::{PostgresTaskRepository, run_migrations};
 use tasks_store_sqlite::SqliteTaskRepository;
 
 use crate::in_flight::InFlight;
-use crate::settings::{AuthSettings, DatabaseSettings, ServerSettings, Settings, StoreSettings};
+use crate::settings::{ServerSettings, Settings, StoreSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -42,37 +43,12 @@ pub struct Application {
     shutdown_timeout: Duration,
 }
 
-pub fn postgres_settings(database: &DatabaseSettings) -> PostgresSettings {
-    PostgresSettings {
-        max_connections: database.max_connections,
-        pipeline_reads: database.pipeline_reads,
-        pool_wait_timeout: database.pool_wait_timeout,
-        connect_timeout: database.connect_timeout,
-        statement_timeout: database.statement_timeout,
-        ..PostgresSettings::new(database.url.expose())
-    }
-}
-
-fn verifier_settings(auth: &AuthSettings) -> VerifierSettings {
-    VerifierSettings {
-        secret: auth
-            .secret
-            .as_ref()
-            .map(|secret| SharedSecret::new(secret.expose())),
-        jwks_url: auth.jwks_url.clone(),
-        issuer: auth.issuer.clone(),
-        audience: auth.audience.clone(),
-        leeway: auth.leeway,
-        jwks_fetch_timeout: auth.jwks_fetch_timeout,
-    }
-}
-
 /// Brings the store's schema up to date: PostgreSQL under an advisory lock, SQLite as it
 /// opens.
 pub async fn migrate(store: &StoreSettings) -> Result<Vec<String>, StartupError> {
     match store {
         StoreSettings::Postgres(database) => {
-            Ok(run_migrations(database.migration_url.expose()).await?)
+            Ok(run_migrations(database.migration_url.expose_secret()).await?)
         }
         StoreSettings::Sqlite { path } => {
             SqliteTaskRepository::open(path)?;
@@ -150,7 +126,7 @@ impl Application {
         for warning in &settings.warnings {
             tracing::warn!("{warning}");
         }
-        let verifier = web::Data::new(JwtVerifier::new(verifier_settings(&settings.auth))?);
+        let verifier = web::Data::new(JwtVerifier::new(settings.auth.clone())?);
         let (listener, port) = bind(&settings.server)?;
         let listen_error = |source| StartupError::Listen {
             address: format!("{}:{port}", settings.server.host),
@@ -163,12 +139,14 @@ impl Application {
                     let applied = migrate(&settings.store).await?;
                     tracing::info!(?applied, "database migrations up to date");
                 }
-                let repository = PostgresTaskRepository::connect(&postgres_settings(database))?;
+                let repository = PostgresTaskRepository::connect(&database.connection)?;
                 tracing::info!(store = "postgres", "task store ready");
                 // Connections of its own for each worker thread (see
                 // `PostgresTaskRepository`), max_connections split between them.
-                let (connections, workers) =
-                    (database.max_connections, worker_count(&settings.server));
+                let (connections, workers) = (
+                    database.connection.max_connections,
+                    worker_count(&settings.server),
+                );
                 let for_worker = move |worker| {
                     repository.with_own_connections(connection_share(connections, workers, worker))
                 };

@@ -10,6 +10,7 @@ use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use secrecy::ExposeSecret;
 use tasks_domain::{ListQuery, NewTask, Task, TaskId, TaskPage, TaskPatch, UserId};
 use tasks_ports::{TaskError, TaskRepository};
 
@@ -52,7 +53,7 @@ impl PostgresTaskRepository {
     /// settings that can never work, such as an unparsable URL.
     pub fn connect(settings: &PostgresSettings) -> Result<Self, SetupError> {
         let recipe = Arc::new(ConnectionRecipe::parse(
-            &settings.url,
+            settings.url.expose_secret(),
             settings.connect_timeout,
             Some(settings.statement_timeout),
         )?);
@@ -88,8 +89,10 @@ impl PostgresTaskRepository {
             let recipe = Arc::clone(&connections);
             Box::pin(async move { recipe.establish().await })
         });
-        let manager =
-            AsyncDieselConnectionManager::new_with_config(settings.url.as_str(), manager_config);
+        let manager = AsyncDieselConnectionManager::new_with_config(
+            settings.url.expose_secret(),
+            manager_config,
+        );
         let pool = Pool::builder(manager)
             .max_size(pooled)
             .runtime(Runtime::Tokio1)

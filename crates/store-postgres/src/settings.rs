@@ -1,23 +1,30 @@
-use std::fmt;
 use std::time::Duration;
 
-/// How to reach the database and how long any call may take.
-#[derive(Clone, PartialEq, Eq)]
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer, de};
+
+/// How to reach the database and how long any call may take: the `[database]` settings
+/// section (its other keys belong to the binary).
+#[derive(Debug, Clone, Deserialize)]
 pub struct PostgresSettings {
     /// A `postgres://` URL. Its `sslmode` (`prefer` when absent, as in libpq) and
     /// `sslrootcert` choose TLS and how the server's certificate is verified; see the
     /// crate documentation. It may hold a password, so `Debug` never prints it.
-    pub url: String,
-    /// Most connections open at once, the shared read session included.
+    pub url: SecretString,
+    /// Most connections open at once, the shared read session included; at least 1.
+    #[serde(deserialize_with = "at_least_one")]
     pub max_connections: usize,
     /// Whether reads share one session, over which concurrent requests' statements are
     /// pipelined, leaving the rest of `max_connections` to writes (when it is at least 2).
     pub pipeline_reads: bool,
     /// Longest wait for a free pooled connection.
+    #[serde(rename = "pool_wait_timeout_secs", deserialize_with = "seconds")]
     pub pool_wait_timeout: Duration,
     /// Longest time to open a new connection, TCP and authentication included.
+    #[serde(rename = "connect_timeout_secs", deserialize_with = "seconds")]
     pub connect_timeout: Duration,
     /// Longest time one statement may take.
+    #[serde(rename = "statement_timeout_secs", deserialize_with = "seconds")]
     pub statement_timeout: Duration,
 }
 
@@ -28,7 +35,7 @@ impl PostgresSettings {
     /// Settings for `url` with the default pool size and timeouts.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
-            url: url.into(),
+            url: SecretString::from(url.into()),
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
             pipeline_reads: true,
             pool_wait_timeout: Self::DEFAULT_TIMEOUT,
@@ -38,17 +45,17 @@ impl PostgresSettings {
     }
 }
 
-impl fmt::Debug for PostgresSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PostgresSettings")
-            .field("url", &"<redacted>")
-            .field("max_connections", &self.max_connections)
-            .field("pipeline_reads", &self.pipeline_reads)
-            .field("pool_wait_timeout", &self.pool_wait_timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("statement_timeout", &self.statement_timeout)
-            .finish()
+fn at_least_one<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    match usize::deserialize(deserializer)? {
+        0 => Err(de::Error::custom(
+            "database.max_connections must be at least 1",
+        )),
+        count => Ok(count),
     }
+}
+
+fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    u64::deserialize(deserializer).map(Duration::from_secs)
 }
 
 #[cfg(test)]
