@@ -42,6 +42,7 @@ async fn app(
         web::Data::new(TaskService::new(store)),
         web::Data::new(tokens()),
         vec![ORIGIN.to_owned()],
+        tasks_http::BodyReadTimeout::DEFAULT,
     ))
     .await
 }

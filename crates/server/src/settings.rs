@@ -65,6 +65,16 @@ pub struct ServerSettings {
     pub workers: usize,
     #[serde(rename = "shutdown_timeout_secs", deserialize_with = "seconds")]
     pub shutdown_timeout: Duration,
+    /// Longest time a client may take to send a request's head (actix closes the
+    /// connection with 408 after it).
+    #[serde(rename = "request_head_timeout_secs", deserialize_with = "seconds")]
+    pub request_head_timeout: Duration,
+    /// Longest time a client may take to send a request's body (a JSON 408 after it).
+    #[serde(rename = "body_read_timeout_secs", deserialize_with = "seconds")]
+    pub body_read_timeout: Duration,
+    /// How long an idle keep-alive connection stays open.
+    #[serde(rename = "keep_alive_secs", deserialize_with = "seconds")]
+    pub keep_alive: Duration,
 }
 
 /// Which task store serves: PostgreSQL in production, or the embedded SQLite file.
@@ -323,6 +333,9 @@ mod tests {
         assert_eq!(settings.server.port, 8000);
         assert_eq!(settings.cors_origins, ["http://localhost:3000"]);
         assert_eq!(settings.auth.leeway, Duration::from_secs(30));
+        assert_eq!(settings.server.request_head_timeout, Duration::from_secs(5));
+        assert_eq!(settings.server.body_read_timeout, Duration::from_secs(10));
+        assert_eq!(settings.server.keep_alive, Duration::from_secs(5));
         assert_eq!(settings.auth.issuer, None);
         let StoreSettings::Postgres(database) = &settings.store else {
             panic!("a PostgreSQL URL selects PostgreSQL");
