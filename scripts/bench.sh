@@ -11,6 +11,8 @@
 # Exits non-zero on any non-2xx response, socket error or failed transaction.
 # Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
 # BENCH_ROUNDS (1), BENCH_SCENARIOS, BENCH_JWKS_SCENARIOS, BENCH_WARMUP (3 s).
+# Metrics are on, as deployed; `--server-env APP__METRICS__ENABLED=false` measures without
+# them (docs/metrics.md: the cost of the metrics).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

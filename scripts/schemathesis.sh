@@ -53,7 +53,7 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 secret=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
 
 echo "== serving on 127.0.0.1:$port"
-DATABASE_URL=$database_url BETTER_AUTH_SECRET=$secret HOST=127.0.0.1 PORT=$port \
+DATABASE_URL=$database_url BETTER_AUTH_SECRET=$secret HOST=127.0.0.1 PORT=$port APP__METRICS__PORT=0 \
   RUST_LOG=${RUST_LOG:-warn} target/debug/tasks-api serve >"$WORK/server.log" 2>&1 &
 server_pid=$!
 base_url=http://127.0.0.1:$port

@@ -187,7 +187,10 @@ class Server:
         self.name = name
         self.binary = binary
         self.port = free_port()
-        self.env = {**env, "PORT": str(self.port)}
+        # Metrics on as deployed (unless --server-env turns them off), on a port of its own
+        # on loopback.
+        metrics = {"APP__METRICS__HOST": "127.0.0.1", "APP__METRICS__PORT": str(free_port())}
+        self.env = {**metrics, **env, "PORT": str(self.port)}
         self.log_path = workdir / ("server-" + re.sub(r"[^A-Za-z0-9]+", "-", name) + ".log")
         self.process: subprocess.Popen | None = None
         self.time_to_ready_ms: float | None = None

@@ -20,6 +20,8 @@ use crate::{SECRET, TokenBuilder};
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// The metrics listener's port; `None` when `APP__METRICS__ENABLED=false`.
+    pub metrics_port: Option<u16>,
     pub client: Client,
     /// Kept so the database lives as long as the app, and is removed after it.
     pub store: TestStore,
@@ -69,6 +71,7 @@ pub async fn spawn_app_with(variables: &[(&str, &str)]) -> TestApp {
         ("BETTER_AUTH_SECRET", SECRET),
         ("PORT", "0"),
         ("APP__SERVER__WORKERS", "2"),
+        ("APP__METRICS__PORT", "0"),
     ]
     .into_iter()
     .map(|(name, value)| (name.to_owned(), value.to_owned()))
@@ -82,10 +85,12 @@ pub async fn spawn_app_with(variables: &[(&str, &str)]) -> TestApp {
         .await
         .expect("the application starts");
     let port = application.port();
+    let metrics_port = application.metrics_port();
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
+        metrics_port,
         client: Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

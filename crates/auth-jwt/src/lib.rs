@@ -4,7 +4,8 @@
 //! and asymmetric ones (EdDSA, ES256/384/512, RS256/384/512, PS256/384/512) against keys
 //! fetched from a JWKS URL, then applies the same claim rules to both (contract §1).
 //! Verified tokens are kept in a bounded cache keyed by their SHA-256 digest
-//! ([`TokenCacheSettings`]), emptied whenever the JWKS key set changes.
+//! ([`TokenCacheSettings`]), emptied whenever the JWKS key set changes. What it does is
+//! reported through the `metrics` facade (see [`metrics`]).
 
 mod algorithm;
 mod claims;
@@ -14,6 +15,7 @@ mod hmac;
 mod json;
 mod jwks;
 mod jws;
+pub mod metrics;
 mod settings;
 #[cfg(test)]
 mod test_support;

@@ -8,6 +8,7 @@ use crate::error::SetupError;
 use crate::hmac::HmacVerifier;
 use crate::jwks::{JwksVerifier, RefreshPolicy};
 use crate::jws::{Jws, MAX_TOKEN_BYTES};
+use crate::metrics::CacheLookups;
 use crate::settings::VerifierSettings;
 use crate::token_cache::{TokenCache, TokenCacheSettings, TokenKey};
 
@@ -20,6 +21,7 @@ pub struct JwtVerifier {
     jwks: Option<JwksVerifier>,
     claims: ClaimsPolicy,
     cache: Option<Arc<TokenCache>>,
+    cache_lookups: CacheLookups,
 }
 
 impl JwtVerifier {
@@ -75,6 +77,7 @@ impl JwtVerifier {
             jwks,
             claims,
             cache,
+            cache_lookups: CacheLookups::register(),
         })
     }
 
@@ -122,8 +125,10 @@ impl TokenVerifier for JwtVerifier {
         };
         let key = TokenKey::of(token);
         if let Some(claims) = cache.get(&key, unix_now()) {
+            self.cache_lookups.hit.increment(1);
             return Ok(claims);
         }
+        self.cache_lookups.miss.increment(1);
         // Read before the keys are: if they change meanwhile, this result is not kept.
         let generation = cache.generation();
         let claims = self.verify_uncached(token).await?;

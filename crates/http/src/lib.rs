@@ -7,6 +7,7 @@ mod cors;
 mod dto;
 mod error;
 mod handlers;
+pub mod metrics;
 mod middleware;
 mod openapi;
 mod pagination;

@@ -119,10 +119,10 @@ impl Modify for UniqueOperationIds {
             }
         }
         for (method, operation) in openapi.paths.paths.values_mut().flat_map(operations_mut) {
-            if let Some(id) = operation.operation_id.as_mut() {
-                if uses[id.as_str()] > 1 {
-                    *id = format!("{id}_{method}");
-                }
+            if let Some(id) = operation.operation_id.as_mut()
+                && uses[id.as_str()] > 1
+            {
+                *id = format!("{id}_{method}");
             }
         }
     }

@@ -9,6 +9,7 @@ use crate::handlers::{
     complete_task, create_task, delete_task, get_task, health, list_tasks, method_not_allowed,
     openapi_json, ready, update_task,
 };
+use crate::metrics::RouteLabel;
 
 pub const HEALTH_PATH: &str = "/health";
 pub const READY_PATH: &str = "/ready";
@@ -16,6 +17,16 @@ pub const OPENAPI_PATH: &str = "/openapi.json";
 pub const TASKS_PATH: &str = "/api/{user_id}/tasks";
 pub const TASK_PATH: &str = "/api/{user_id}/tasks/{task_id}";
 pub const COMPLETE_PATH: &str = "/api/{user_id}/tasks/{task_id}/complete";
+
+/// Every path of the [`table`], in its order: the values of the metrics' route label.
+pub const TEMPLATES: [&str; 6] = [
+    HEALTH_PATH,
+    READY_PATH,
+    OPENAPI_PATH,
+    TASKS_PATH,
+    TASK_PATH,
+    COMPLETE_PATH,
+];
 
 /// One path and the handler for each method it serves.
 pub struct Endpoint {
@@ -46,7 +57,8 @@ impl Endpoint {
         self.routes.iter().map(|(method, _)| method)
     }
 
-    /// The actix resource; any other method gets 405 with `Allow`.
+    /// The actix resource; any other method gets 405 with `Allow`. It is named after its
+    /// path and carries its metrics label.
     fn into_resource(self) -> actix_web::Resource {
         let allow = self
             .methods()
@@ -55,9 +67,12 @@ impl Endpoint {
             .join(", ");
         self.routes
             .into_iter()
-            .fold(web::resource(self.path), |resource, (_, route)| {
-                resource.route(route)
-            })
+            .fold(
+                web::resource(self.path)
+                    .name(self.path)
+                    .app_data(RouteLabel::of(self.path)),
+                |resource, (_, route)| resource.route(route),
+            )
             .default_service(web::to(method_not_allowed(allow)))
     }
 }
@@ -83,5 +98,21 @@ pub fn table<R: TaskRepository, V: TokenVerifier>() -> Vec<Endpoint> {
 pub fn routes<R: TaskRepository, V: TokenVerifier>(config: &mut web::ServiceConfig) {
     for endpoint in table::<R, V>() {
         config.service(endpoint.into_resource());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tasks_ports::in_memory::{FixedTokens, InMemoryTaskRepository};
+
+    use super::*;
+
+    #[test]
+    fn the_templates_are_the_table_paths() {
+        let paths: Vec<_> = table::<InMemoryTaskRepository, FixedTokens>()
+            .iter()
+            .map(|endpoint| endpoint.path)
+            .collect();
+        assert_eq!(paths, TEMPLATES);
     }
 }

@@ -72,10 +72,10 @@ fn matches(task: &Task, owner: &UserId, query: &ListQuery) -> bool {
     if &task.user_id != owner {
         return false;
     }
-    if let Some(completed) = query.status.completed() {
-        if task.completed != completed {
-            return false;
-        }
+    if let Some(completed) = query.status.completed()
+        && task.completed != completed
+    {
+        return false;
     }
     let Some(search) = &query.search else {
         return true;

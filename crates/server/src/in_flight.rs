@@ -29,6 +29,11 @@ impl InFlight {
         InFlightGuard(Arc::clone(&self.0))
     }
 
+    /// How many requests are being served.
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+
     /// Waits until no request is in flight, or `limit` has passed; says which.
     pub async fn drained_within(&self, limit: Duration) -> bool {
         let deadline = Instant::now() + limit;

@@ -3,6 +3,7 @@
 
 pub mod healthcheck;
 mod in_flight;
+pub mod metrics;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

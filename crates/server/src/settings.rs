@@ -13,6 +13,8 @@ use serde::{Deserialize, Deserializer};
 use tasks_auth_jwt::VerifierSettings;
 use tasks_store_postgres::PostgresSettings;
 
+use crate::metrics::MetricsSettings;
+
 const BUILT_IN_DEFAULTS: &str = include_str!("../../../config/default.toml");
 
 /// Plain variable names and the settings they set. Later entries win, so
@@ -52,6 +54,7 @@ pub struct Settings {
     pub store: StoreSettings,
     pub auth: VerifierSettings,
     pub cors_origins: Vec<String>,
+    pub metrics: MetricsSettings,
     /// Settings that are legal but weaken a check; logged at startup.
     pub warnings: Vec<String>,
 }
@@ -157,6 +160,7 @@ impl Settings {
             store: resolve_store(environment, sections.database, own_keys.database)?,
             auth: with_better_auth_defaults(sections.auth, own_keys.auth, &mut warnings),
             cors_origins: parse_origins(&sections.cors.origins)?,
+            metrics: sections.metrics,
             warnings,
         })
     }
@@ -169,6 +173,7 @@ struct Sections {
     database: PostgresSettings,
     auth: VerifierSettings,
     cors: CorsSettings,
+    metrics: MetricsSettings,
 }
 
 /// The keys of those sections that only the binary reads.
@@ -500,6 +505,22 @@ mod tests {
         .collect();
         let settings = Settings::load(&dir, &env).unwrap();
         assert_eq!(settings.server.host, "0.0.0.0");
+        assert_eq!(settings.metrics.host, "0.0.0.0");
+    }
+
+    #[test]
+    fn metrics_are_on_locally_on_loopback_port_9100_and_can_be_turned_off() {
+        let metrics = minimal(&[]).unwrap().metrics;
+        assert!(metrics.enabled);
+        assert_eq!((metrics.host.as_str(), metrics.port), ("127.0.0.1", 9100));
+        let metrics = minimal(&[
+            ("APP__METRICS__ENABLED", "false"),
+            ("APP__METRICS__PORT", "9200"),
+        ])
+        .unwrap()
+        .metrics;
+        assert!(!metrics.enabled);
+        assert_eq!(metrics.port, 9200);
     }
 
     #[test]

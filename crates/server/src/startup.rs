@@ -8,15 +8,18 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::dev::Service;
+use actix_web::middleware::Condition;
 use actix_web::{HttpServer, web};
 use secrecy::ExposeSecret;
 use tasks_auth_jwt::JwtVerifier;
 use tasks_http::BodyReadTimeout;
+use tasks_http::metrics::RequestMetrics;
 use tasks_ports::{TaskRepository, TaskService};
 use tasks_store_postgres::{PostgresTaskRepository, run_migrations};
 use tasks_store_sqlite::SqliteTaskRepository;
 
 use crate::in_flight::InFlight;
+use crate::metrics::MetricsEndpoint;
 use crate::settings::{ServerSettings, Settings, StoreSettings};
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +45,7 @@ pub struct Application {
     server: Server,
     in_flight: InFlight,
     shutdown_timeout: Duration,
+    metrics: Option<MetricsEndpoint>,
 }
 
 /// Brings the store's schema up to date: PostgreSQL under an advisory lock, SQLite as it
@@ -81,6 +85,7 @@ fn serve<R: TaskRepository>(
 ) -> std::io::Result<Server> {
     let origins = settings.cors_origins.clone();
     let body_read_timeout = BodyReadTimeout(settings.server.body_read_timeout);
+    let metrics_enabled = settings.metrics.enabled;
     let started_workers = Arc::new(AtomicUsize::new(0));
     HttpServer::new(move || {
         let worker = started_workers.fetch_add(1, Ordering::Relaxed);
@@ -101,6 +106,7 @@ fn serve<R: TaskRepository>(
                 response
             }
         })
+        .wrap(Condition::new(metrics_enabled, RequestMetrics))
     })
     .workers(worker_count(&settings.server))
     .client_request_timeout(settings.server.request_head_timeout)
@@ -134,6 +140,8 @@ impl Application {
         for warning in &settings.warnings {
             tracing::warn!("{warning}");
         }
+        // First: the adapters register their metrics as they are built.
+        let mut metrics = MetricsEndpoint::bind(&settings.metrics)?;
         let verifier = web::Data::new(JwtVerifier::new(settings.auth.clone())?);
         let (listener, port) = bind(&settings.server)?;
         let listen_error = |source| StartupError::Listen {
@@ -149,6 +157,10 @@ impl Application {
                 }
                 let repository = PostgresTaskRepository::connect(&database.connection)?;
                 tracing::info!(store = "postgres", "task store ready");
+                if let Some(metrics) = &mut metrics {
+                    let connections = repository.connection_gauges();
+                    metrics.read_at_scrape(move || connections.record());
+                }
                 // Connections of its own for each worker thread (see
                 // `PostgresTaskRepository`), max_connections split between them.
                 let (connections, workers) = (
@@ -171,11 +183,17 @@ impl Application {
             }
         };
         tracing::info!(port, "listening");
+        if let Some(metrics) = &mut metrics {
+            let in_flight = in_flight.clone();
+            metrics.read_in_flight(move || in_flight.count());
+            tracing::info!(port = metrics.port(), "metrics at /metrics");
+        }
         Ok(Self {
             port,
             server,
             in_flight,
             shutdown_timeout: settings.server.shutdown_timeout,
+            metrics,
         })
     }
 
@@ -183,14 +201,25 @@ impl Application {
         self.port
     }
 
+    /// The metrics listener's port; `None` when metrics are turned off.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(MetricsEndpoint::port)
+    }
+
     /// Serves until the process is stopped (for tests that run the app in-process).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let metrics = self.metrics.map(MetricsEndpoint::start).transpose()?;
+        let served = self.server.await;
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
+        }
+        served
     }
 
     /// Serves until SIGTERM or SIGINT, then stops gracefully: no new connection is
     /// served, requests in flight finish (within the shutdown timeout), then it returns.
     pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        let metrics = self.metrics.map(MetricsEndpoint::start).transpose()?;
         let handle = self.server.handle();
         let server = tokio::spawn(self.server);
         shutdown_signal().await;
@@ -199,6 +228,9 @@ impl Application {
             tracing::warn!("requests still in flight after the shutdown timeout are dropped");
         }
         handle.stop(true).await;
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
+        }
         server.await.map_err(std::io::Error::other)?
     }
 }

@@ -8,6 +8,7 @@ use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use tokio_postgres::config::Host;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use crate::metrics::ErrorKind;
 use crate::ssl_mode::TlsParameters;
 use crate::{SetupError, errors, tls};
 
@@ -63,14 +64,20 @@ impl ConnectionRecipe {
     /// Opens a connection, giving up after the connect timeout (which bounds the whole
     /// handshake, not only the TCP connect).
     pub(crate) async fn establish(&self) -> ConnectionResult<AsyncPgConnection> {
-        tokio::time::timeout(self.connect_timeout, self.open())
-            .await
-            .unwrap_or_else(|_| {
+        match tokio::time::timeout(self.connect_timeout, self.open()).await {
+            Ok(Ok(connection)) => Ok(connection),
+            Ok(Err(error)) => {
+                ErrorKind::ConnectFailed.count();
+                Err(error)
+            }
+            Err(_) => {
+                ErrorKind::ConnectTimeout.count();
                 Err(ConnectionError::BadConnection(format!(
                     "no connection within {:?}",
                     self.connect_timeout
                 )))
-            })
+            }
+        }
     }
 
     async fn open(&self) -> ConnectionResult<AsyncPgConnection> {

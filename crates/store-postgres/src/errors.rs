@@ -10,6 +10,7 @@ use diesel::result::{DatabaseErrorKind, Error as QueryError};
 use diesel_async::pooled_connection::deadpool::PoolError;
 use tasks_ports::TaskError;
 
+use crate::metrics::ErrorKind;
 use crate::tls;
 
 /// Why a [`PostgresTaskRepository`](crate::PostgresTaskRepository) could not be built.
@@ -59,6 +60,9 @@ fn with_causes(error: &dyn Error) -> String {
 /// No connection could be had: the database is down, unreachable or too slow, or every
 /// connection stayed busy past the pool's wait timeout.
 pub(crate) fn from_pool(error: PoolError) -> TaskError {
+    if let Some(kind) = ErrorKind::of_pool_error(&error) {
+        kind.count();
+    }
     match error {
         PoolError::Timeout(_) | PoolError::Backend(_) | PoolError::Closed => {
             TaskError::unavailable(error)
@@ -77,8 +81,14 @@ pub(crate) fn from_query(error: QueryError) -> TaskError {
         QueryError::DatabaseError(
             DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
             _,
-        ) => TaskError::unavailable(error),
-        _ => TaskError::unexpected(error),
+        ) => {
+            ErrorKind::ConnectionLost.count();
+            TaskError::unavailable(error)
+        }
+        _ => {
+            ErrorKind::Query.count();
+            TaskError::unexpected(error)
+        }
     }
 }
 

@@ -12,6 +12,8 @@
 //! host name. The roots are the PEM file named by `sslrootcert`, the system's trust store
 //! with `sslrootcert=system`, and otherwise Mozilla's (`webpki-roots`).
 //!
+//! What the store does is reported through the `metrics` facade (see [`metrics`]).
+//!
 //! With the `testing` feature, [`testing::TestDatabase`] gives each test a fresh, migrated
 //! database of its own.
 
@@ -19,6 +21,7 @@ mod certificate_verifiers;
 mod connection;
 mod errors;
 mod listing;
+pub mod metrics;
 mod migrations;
 mod models;
 mod owned_update;

@@ -1,6 +1,8 @@
 use std::fmt;
 use std::sync::Arc;
+use std::time::Instant;
 
+use ::metrics::Histogram;
 use deadpool::Runtime;
 use deadpool::managed::Object;
 use diesel::dsl::{Filter, not};
@@ -16,6 +18,7 @@ use tasks_ports::{TaskError, TaskRepository};
 
 use crate::connection::ConnectionRecipe;
 use crate::errors::{self, StatementTimedOut};
+use crate::metrics::{ConnectionGauges, ErrorKind, pool_wait_histogram};
 use crate::models::{NewTaskRow, TaskChanges, TaskRow};
 use crate::owned_update::update_owned_task;
 use crate::ownership::{OwnedBy, owned_by};
@@ -39,6 +42,8 @@ pub struct PostgresTaskRepository {
     reads: Option<Arc<SharedSession>>,
     recipe: Arc<ConnectionRecipe>,
     settings: PostgresSettings,
+    gauges: ConnectionGauges,
+    pool_wait: Histogram,
 }
 
 /// How a statement failed, and whether its connection can serve another one.
@@ -57,7 +62,14 @@ impl PostgresTaskRepository {
             settings.connect_timeout,
             Some(settings.statement_timeout),
         )?);
-        Ok(Self::from_recipe(recipe, settings.clone()))
+        let gauges = ConnectionGauges::new(settings.max_connections);
+        Ok(Self::from_recipe(recipe, settings.clone(), gauges))
+    }
+
+    /// The state of this repository's connections, and of those made from it by
+    /// [`Self::with_own_connections`], for a metrics scrape.
+    pub fn connection_gauges(&self) -> ConnectionGauges {
+        self.gauges.clone()
     }
 
     /// The same database and settings through connections of its own, at most
@@ -69,10 +81,15 @@ impl PostgresTaskRepository {
                 max_connections,
                 ..self.settings.clone()
             },
+            self.gauges.clone(),
         )
     }
 
-    fn from_recipe(recipe: Arc<ConnectionRecipe>, settings: PostgresSettings) -> Self {
+    fn from_recipe(
+        recipe: Arc<ConnectionRecipe>,
+        settings: PostgresSettings,
+        gauges: ConnectionGauges,
+    ) -> Self {
         let (reads, pooled) = if settings.pipeline_reads && settings.max_connections >= 2 {
             let shared = SharedSession::new(Arc::clone(&recipe));
             (Some(Arc::new(shared)), settings.max_connections - 1)
@@ -101,17 +118,23 @@ impl PostgresTaskRepository {
             .recycle_timeout(Some(settings.statement_timeout))
             .build()
             .expect("the builder has a runtime, which is all that build() checks");
+        gauges.enrol(&pool, reads.as_ref());
         Self {
             pool,
             reads,
             recipe,
             settings,
+            gauges,
+            pool_wait: pool_wait_histogram(),
         }
     }
 
     /// Runs `statement` on a pooled connection.
     async fn run_pooled<T>(&self, statement: impl Statement<T>) -> Result<T, TaskError> {
-        let connection = self.pool.get().await.map_err(errors::from_pool)?;
+        let asked = Instant::now();
+        let connection = self.pool.get().await;
+        self.pool_wait.record(asked.elapsed());
+        let connection = connection.map_err(errors::from_pool)?;
         self.run_on(&connection, statement)
             .await
             .map_err(|failure| {
@@ -159,6 +182,7 @@ impl PostgresTaskRepository {
                 // down or ending the session) looks like a statement's plain error; unlike
                 // that one, it leaves a session that no longer answers.
                 if errors::is_unclassified(&error) && !self.still_answers(connection).await {
+                    ErrorKind::ConnectionLost.count();
                     return Err(lost(TaskError::unavailable(error)));
                 }
                 let error = errors::from_query(error);
@@ -169,9 +193,12 @@ impl PostgresTaskRepository {
             }
             // The abandoned statement may still be running on this connection: close it
             // rather than hand it to the next caller.
-            Err(_) => Err(lost(TaskError::unavailable(StatementTimedOut(
-                self.settings.statement_timeout,
-            )))),
+            Err(_) => {
+                ErrorKind::StatementTimeout.count();
+                Err(lost(TaskError::unavailable(StatementTimedOut(
+                    self.settings.statement_timeout,
+                ))))
+            }
         }
     }
 

@@ -77,6 +77,11 @@ impl SharedSession {
         }
     }
 
+    /// Whether a session is open (and not discarded).
+    pub(crate) fn is_open(&self) -> bool {
+        self.slot().is_some()
+    }
+
     fn current(&self) -> Option<Arc<AsyncPgConnection>> {
         self.slot().clone()
     }

@@ -9,6 +9,7 @@ use tokio::time::{Instant, sleep_until};
 use super::KeysChanged;
 use super::fetch::{FetchError, FetchedKeys, JwksFetcher};
 use super::keys::KeySet;
+use crate::metrics;
 
 /// When the JWKS is fetched again. The defaults are the contract's; tests shorten them.
 #[derive(Debug, Clone)]
@@ -180,6 +181,7 @@ impl Shared {
 
     /// Stores the outcome of a fetch; whether it changed the key set.
     fn record(&self, outcome: Result<FetchedKeys, FetchError>) -> bool {
+        metrics::record_fetch(&outcome);
         let mut state = self.state();
         state.fetch_in_flight = false;
         let mut changed = false;

@@ -14,6 +14,7 @@ use tokio::runtime::Handle;
 use cache::KeyCache;
 pub(crate) use cache::RefreshPolicy;
 use fetch::JwksFetcher;
+pub(crate) use fetch::{FetchError, FetchedKeys};
 use keys::{KeySet, Selection};
 
 use crate::error::SetupError;

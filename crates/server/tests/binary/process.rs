@@ -21,6 +21,8 @@ impl Binary {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tasks-api"))
             .current_dir(directory)
             .env_clear()
+            // Tests run side by side: no fixed metrics port.
+            .env("APP__METRICS__PORT", "0")
             .envs(variables.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -3,6 +3,7 @@
 
 mod availability;
 mod listing;
+mod metrics;
 mod migrations;
 mod shared_reads;
 mod support;
