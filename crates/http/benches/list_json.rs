@@ -83,6 +83,7 @@ fn handler(c: &mut Criterion) {
             web::Data::new(TaskService::new(Arc::clone(&store))),
             web::Data::new(tokens),
             vec!["http://localhost:3000".to_owned()],
+            tasks_http::BodyReadTimeout::DEFAULT,
         ))
         .await
     });

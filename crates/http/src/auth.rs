@@ -1,6 +1,7 @@
 //! The bearer extractor: 401 for the token, then 403 for the path's `{user_id}`, before
 //! anything else about the request is looked at.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -8,6 +9,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use actix_web::{FromRequest, HttpRequest, web};
+use percent_encoding::percent_decode_str;
 use tasks_ports::{Owner, TokenVerifier};
 
 use crate::error::ApiError;
@@ -39,6 +41,28 @@ fn bearer_token(headers: &HeaderMap) -> Result<String, ApiError> {
     Ok(token.to_owned())
 }
 
+/// The path's `{user_id}` fully percent-decoded, as the client's
+/// `encodeURIComponent(sub)` encoded it; `None` when it is not UTF-8 once decoded (no one's
+/// id) or the route has no `{user_id}`.
+///
+/// Read from the request's own path rather than from the router's copy: the router leaves
+/// `%2F`, `%25` and `%2B` encoded (so that `%2F` cannot split a segment) and replaces bytes
+/// that are not UTF-8, which would let `%FF` match a `sub` of U+FFFD. Neither changes where
+/// the `/`s are, so the segment has the same index in both.
+fn requested_user_id(req: &HttpRequest) -> Option<String> {
+    let routed_path = req.match_info().as_str();
+    let index = req
+        .resource_map()
+        .match_pattern(routed_path)?
+        .split('/')
+        .position(|segment| segment == "{user_id}")?;
+    let segment = req.path().split('/').nth(index)?;
+    percent_decode_str(segment)
+        .decode_utf8()
+        .ok()
+        .map(Cow::into_owned)
+}
+
 impl<V: TokenVerifier> FromRequest for Authorized<V> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
@@ -46,7 +70,7 @@ impl<V: TokenVerifier> FromRequest for Authorized<V> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req.headers());
         let verifier = req.app_data::<web::Data<V>>().cloned();
-        let requested = req.match_info().get("user_id").map(str::to_owned);
+        let requested = requested_user_id(req);
         Box::pin(async move {
             let token = token?;
             let verifier = verifier.ok_or(ApiError::Internal)?;

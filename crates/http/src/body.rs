@@ -1,5 +1,7 @@
 //! Reading JSON request bodies in the contract's order: 413, 415, 400, then 422.
 
+use std::time::Duration;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, web};
 use futures_util::StreamExt;
@@ -10,8 +12,30 @@ use crate::error::ApiError;
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The whole body, at most [`MAX_BODY_BYTES`] whether or not it is chunked.
+/// Longest time a whole request body may take to arrive, set once for the app.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyReadTimeout(pub Duration);
+
+impl BodyReadTimeout {
+    pub const DEFAULT: Self = Self(Duration::from_secs(10));
+}
+
+/// The whole body, at most [`MAX_BODY_BYTES`] whether or not it is chunked, received
+/// within the app's [`BodyReadTimeout`] (else 408).
 pub async fn read_limited(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<web::BytesMut, ApiError> {
+    let BodyReadTimeout(limit) = req
+        .app_data::<BodyReadTimeout>()
+        .copied()
+        .unwrap_or(BodyReadTimeout::DEFAULT);
+    tokio::time::timeout(limit, read_within_size(req, payload))
+        .await
+        .map_err(|_| ApiError::BodyTimeout)?
+}
+
+async fn read_within_size(
     req: &HttpRequest,
     mut payload: web::Payload,
 ) -> Result<web::BytesMut, ApiError> {

@@ -46,6 +46,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("Request body is larger than {limit} bytes", limit = crate::body::MAX_BODY_BYTES)]
     PayloadTooLarge,
+    #[error("Request body was not received in time")]
+    BodyTimeout,
     #[error("Request validation failed")]
     Validation(Vec<FieldError>),
     #[error("Task not found")]
@@ -131,6 +133,7 @@ impl ResponseError for ApiError {
             Self::MalformedJson(_) | Self::CorsRejected(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TaskNotFound | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -157,6 +160,11 @@ impl ResponseError for ApiError {
                 if let Ok(value) = HeaderValue::from_str(allow) {
                     response.insert_header((header::ALLOW, value));
                 }
+            }
+            // The rest of the body may still be on its way: the connection cannot serve
+            // another request.
+            Self::BodyTimeout => {
+                response.force_close();
             }
             _ => {}
         }

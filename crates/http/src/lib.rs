@@ -20,6 +20,7 @@ use actix_web::{App, web};
 use tasks_ports::{TaskRepository, TaskService, TokenVerifier};
 use tracing_actix_web::TracingLogger;
 
+pub use body::BodyReadTimeout;
 pub use error::{ApiError, FieldError};
 pub use handlers::Draining;
 
@@ -28,6 +29,7 @@ pub fn app<R: TaskRepository, V: TokenVerifier>(
     service: web::Data<TaskService<R>>,
     verifier: web::Data<V>,
     cors_origins: Vec<String>,
+    body_read_timeout: BodyReadTimeout,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -40,6 +42,7 @@ pub fn app<R: TaskRepository, V: TokenVerifier>(
     App::new()
         .app_data(service)
         .app_data(verifier)
+        .app_data(body_read_timeout)
         .configure(routes::routes::<R, V>)
         .default_service(web::to(handlers::route_not_found))
         .wrap(from_fn(middleware::normalize_path))

@@ -42,6 +42,7 @@ async fn app(
         web::Data::new(TaskService::new(store)),
         web::Data::new(tokens()),
         vec![ORIGIN.to_owned()],
+        tasks_http::BodyReadTimeout::DEFAULT,
     ))
     .await
 }
@@ -605,6 +606,7 @@ async fn once_draining_ready_is_503_while_requests_are_still_served() {
             )),
             web::Data::new(tokens()),
             vec![ORIGIN.to_owned()],
+            tasks_http::BodyReadTimeout::DEFAULT,
         )
         .app_data(draining.clone()),
     )

@@ -96,6 +96,7 @@ async fn requests_are_counted_by_method_route_template_and_status() {
             )),
             web::Data::new(FixedTokens::default().with_subject(TOKEN, "alice")),
             vec![ORIGIN.to_owned()],
+            tasks_http::BodyReadTimeout::DEFAULT,
         )
         .wrap(RequestMetrics),
     )

@@ -13,7 +13,8 @@ pub struct Owner(UserId);
 pub struct Forbidden;
 
 impl Owner {
-    /// Compares the requested user id, exactly as written in the path, with the subject.
+    /// Compares the requested user id (the path's, percent-decoded) with the subject, byte
+    /// for byte: no case folding, no Unicode normalisation.
     pub fn authorize(claims: &Claims, requested_user_id: &str) -> Result<Self, Forbidden> {
         if claims.subject.as_str() == requested_user_id {
             Ok(Self(claims.subject.clone()))

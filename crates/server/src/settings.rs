@@ -72,6 +72,16 @@ pub struct ServerSettings {
     /// the graceful stop.
     #[serde(rename = "drain_period_secs", deserialize_with = "seconds")]
     pub drain_period: Duration,
+    /// Longest time a client may take to send a request's head (actix closes the
+    /// connection with 408 after it).
+    #[serde(rename = "request_head_timeout_secs", deserialize_with = "seconds")]
+    pub request_head_timeout: Duration,
+    /// Longest time a client may take to send a request's body (a JSON 408 after it).
+    #[serde(rename = "body_read_timeout_secs", deserialize_with = "seconds")]
+    pub body_read_timeout: Duration,
+    /// How long an idle keep-alive connection stays open.
+    #[serde(rename = "keep_alive_secs", deserialize_with = "seconds")]
+    pub keep_alive: Duration,
 }
 
 /// Which task store serves: PostgreSQL in production, or the embedded SQLite file.
@@ -230,6 +240,10 @@ fn resolve_store(
     }))
 }
 
+/// The setting, the claim it checks, and what an unchecked claim lets in.
+const ISSUER: (&str, &str, &str) = ("JWT_ISSUER", "iss", "issuer");
+const AUDIENCE: (&str, &str, &str) = ("JWT_AUDIENCE", "aud", "audience (service)");
+
 /// `BETTER_AUTH_URL` gives the JWKS location, `iss` and `aud` that are not set
 /// explicitly; an explicit empty `iss` or `aud` turns that check off, with a warning.
 fn with_better_auth_defaults(
@@ -242,15 +256,15 @@ fn with_better_auth_defaults(
     if auth.jwks_url.is_none() {
         auth.jwks_url = better_auth_url.map(|base| format!("{base}/api/auth/jwks"));
     }
-    auth.issuer = resolve_claim_check("JWT_ISSUER", auth.issuer, better_auth_url, warnings);
-    auth.audience = resolve_claim_check("JWT_AUDIENCE", auth.audience, better_auth_url, warnings);
+    auth.issuer = resolve_claim_check(ISSUER, auth.issuer, better_auth_url, warnings);
+    auth.audience = resolve_claim_check(AUDIENCE, auth.audience, better_auth_url, warnings);
     auth
 }
 
 /// `iss`/`aud`: an explicit value wins; unset falls back to Better Auth's URL; the empty
-/// string turns the check off, with a warning.
+/// string, or neither being set, turns the check off, with a warning.
 fn resolve_claim_check(
-    name: &str,
+    (name, claim, purpose): (&str, &str, &str),
     explicit: Option<String>,
     better_auth_url: Option<&str>,
     warnings: &mut Vec<String>,
@@ -258,12 +272,19 @@ fn resolve_claim_check(
     match explicit {
         Some(value) if value.trim().is_empty() => {
             warnings.push(format!(
-                "{name} is empty: the token's {name} claim is not checked"
+                "{name} is empty: the token's {claim} claim is not checked"
             ));
             None
         }
         Some(value) => Some(value.trim().to_owned()),
-        None => better_auth_url.map(str::to_owned),
+        None if better_auth_url.is_some() => better_auth_url.map(str::to_owned),
+        None => {
+            warnings.push(format!(
+                "neither {name} nor BETTER_AUTH_URL is set: the token's {claim} claim is not \
+                 checked, so a token for another {purpose} signed with a trusted key is accepted"
+            ));
+            None
+        }
     }
 }
 
@@ -321,6 +342,9 @@ mod tests {
         assert_eq!(settings.server.port, 8000);
         assert_eq!(settings.cors_origins, ["http://localhost:3000"]);
         assert_eq!(settings.auth.leeway, Duration::from_secs(30));
+        assert_eq!(settings.server.request_head_timeout, Duration::from_secs(5));
+        assert_eq!(settings.server.body_read_timeout, Duration::from_secs(10));
+        assert_eq!(settings.server.keep_alive, Duration::from_secs(5));
         assert_eq!(settings.auth.issuer, None);
         let StoreSettings::Postgres(database) = &settings.store else {
             panic!("a PostgreSQL URL selects PostgreSQL");
@@ -382,6 +406,26 @@ mod tests {
         assert_eq!(settings.auth.audience.as_deref(), Some("api"));
         assert_eq!(settings.warnings.len(), 1);
         assert!(settings.warnings[0].contains("JWT_ISSUER"));
+    }
+
+    #[test]
+    fn unchecked_issuer_and_audience_are_warned_about() {
+        for only in [
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("JWKS_URL", "https://auth.example/jwks"),
+        ] {
+            let settings = load(&[("DATABASE_URL", "postgres://db"), only]).unwrap();
+            assert_eq!(settings.auth.issuer, None);
+            assert_eq!(settings.warnings.len(), 2, "{:?}", settings.warnings);
+            for (warning, name) in settings.warnings.iter().zip(["JWT_ISSUER", "JWT_AUDIENCE"]) {
+                assert!(warning.contains(name), "{warning}");
+                assert!(warning.contains("not checked"), "{warning}");
+            }
+        }
+        let explicit = minimal(&[("JWT_ISSUER", "a"), ("JWT_AUDIENCE", "b")]).unwrap();
+        assert_eq!(explicit.warnings, Vec::<String>::new());
+        let derived = minimal(&[("BETTER_AUTH_URL", "http://a")]).unwrap();
+        assert_eq!(derived.warnings, Vec::<String>::new());
     }
 
     #[test]

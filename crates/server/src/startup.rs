@@ -12,8 +12,9 @@ use actix_web::middleware::Condition;
 use actix_web::{HttpServer, web};
 use secrecy::ExposeSecret;
 use tasks_auth_jwt::JwtVerifier;
-use tasks_http::metrics::RequestMetrics;
+use tasks_http::BodyReadTimeout;
 use tasks_http::Draining;
+use tasks_http::metrics::RequestMetrics;
 use tasks_ports::{TaskRepository, TaskService};
 use tasks_store_postgres::{PostgresTaskRepository, run_migrations_within};
 use tasks_store_sqlite::SqliteTaskRepository;
@@ -138,26 +139,34 @@ fn serve<R: TaskRepository>(
     draining: web::Data<Draining>,
 ) -> std::io::Result<Server> {
     let origins = settings.cors_origins.clone();
+    let body_read_timeout = BodyReadTimeout(settings.server.body_read_timeout);
     let metrics_enabled = settings.metrics.enabled;
     let started_workers = Arc::new(AtomicUsize::new(0));
     HttpServer::new(move || {
         let worker = started_workers.fetch_add(1, Ordering::Relaxed);
         let service = web::Data::new(TaskService::new(repository_for_worker(worker)));
         let in_flight = in_flight.clone();
-        tasks_http::app(service, verifier.clone(), origins.clone())
-            .app_data(draining.clone())
-            .wrap_fn(move |request, service| {
-                let guard = in_flight.enter();
-                let response = service.call(request);
-                async move {
-                    let response = response.await;
-                    drop(guard);
-                    response
-                }
-            })
-            .wrap(Condition::new(metrics_enabled, RequestMetrics))
+        tasks_http::app(
+            service,
+            verifier.clone(),
+            origins.clone(),
+            body_read_timeout,
+        )
+        .app_data(draining.clone())
+        .wrap_fn(move |request, service| {
+            let guard = in_flight.enter();
+            let response = service.call(request);
+            async move {
+                let response = response.await;
+                drop(guard);
+                response
+            }
+        })
+        .wrap(Condition::new(metrics_enabled, RequestMetrics))
     })
     .workers(worker_count(&settings.server))
+    .client_request_timeout(settings.server.request_head_timeout)
+    .keep_alive(settings.server.keep_alive)
     .shutdown_timeout(settings.server.shutdown_timeout.as_secs())
     // Signals are handled in `run_until_stopped`: actix's own handling stops abruptly on
     // SIGINT, and its graceful stop can drop requests in flight (see `in_flight`).

@@ -116,6 +116,36 @@ async fn api_responses_are_never_cached_or_sniffed() {
     }
 }
 
+#[tokio::test]
+async fn api_headers_do_not_depend_on_how_the_path_is_spelled() {
+    let app = spawn_app().await;
+    app.create_task("alice", json!({"title": "t"})).await;
+    for path in [
+        "//api/alice/tasks",
+        "/api//alice/tasks/",
+        "/%61pi/alice/tasks",
+        "/%61%70%69/alice/tasks",
+    ] {
+        for (status, request) in [
+            (200, app.request_as("alice", Method::GET, path)),
+            (401, app.request(Method::GET, path)),
+        ] {
+            let reply = request.reply().await;
+            assert_eq!(reply.status, status, "{path}: {}", reply.text);
+            assert_eq!(
+                reply.header("cache-control").as_deref(),
+                Some("no-store"),
+                "{status} {path}"
+            );
+            assert_eq!(
+                reply.header("x-content-type-options").as_deref(),
+                Some("nosniff"),
+                "{status} {path}"
+            );
+        }
+    }
+}
+
 fn preflight(app: &TestApp, origin: &str, method: &str) -> RequestBuilder {
     app.request(Method::OPTIONS, &task_path("alice", 1))
         .header("Origin", origin)

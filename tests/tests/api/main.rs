@@ -7,5 +7,6 @@ mod cors_and_headers;
 mod listing;
 mod ownership;
 mod service_routes;
+mod slow_clients;
 mod tasks;
 mod validation;

@@ -3,11 +3,13 @@
 
 use std::time::{Duration, Instant};
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 use tasks_e2e::{
-    ReplyExt, TestApp, complete_path, spawn_app, spawn_app_with, task_id, task_path, tasks_path,
+    ReplyExt, TestApp, TokenBuilder, complete_path, spawn_app, spawn_app_with, task_id, task_path,
+    tasks_path,
 };
 
 const FORBIDDEN: &str = "Not authorized to access this resource";
@@ -47,6 +49,79 @@ async fn another_users_token_gets_403_on_every_route() {
         reply.expect_detail(403, FORBIDDEN);
     }
     assert_eq!(app.get_task("alice", task_id(&task)).await.body, task);
+}
+
+/// The characters JavaScript's `encodeURIComponent` leaves as they are.
+const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
+fn encode_uri_component(text: &str) -> String {
+    utf8_percent_encode(text, URI_COMPONENT).to_string()
+}
+
+#[tokio::test]
+async fn a_sub_with_any_character_reaches_its_own_tasks_when_encoded() {
+    let app = spawn_app().await;
+    for sub in ["a+b", "100%", "a/b", "a b", "Zoë 日本", "a%2Fb", "+/ %é?#"] {
+        let user = encode_uri_component(sub);
+        let token = TokenBuilder::for_user(sub).sign();
+        let created = app
+            .request_with_token(&token, Method::POST, &tasks_path(&user))
+            .json(&json!({"title": "mine"}))
+            .reply()
+            .await;
+        created.expect(201);
+        assert_eq!(created.body["user_id"], sub, "{sub}");
+        let id = task_id(&created.body);
+        for (method, path, body) in [
+            (Method::GET, tasks_path(&user), None),
+            (Method::GET, task_path(&user, id), None),
+            (
+                Method::PATCH,
+                task_path(&user, id),
+                Some(json!({"title": "t"})),
+            ),
+            (Method::PATCH, complete_path(&user, id), None),
+            (Method::DELETE, task_path(&user, id), None),
+        ] {
+            let mut request = app.request_with_token(&token, method.clone(), &path);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let reply = request.reply().await;
+            assert_eq!(reply.status, 200, "{sub}: {method} {path}: {}", reply.text);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_decoded_user_id_must_match_the_sub_byte_for_byte() {
+    let app = spawn_app().await;
+    for (sub, path_user) in [
+        ("a+b", "a%20b"),
+        ("a/b", "a%252Fb"),
+        ("Alice", "alice"),
+        // The same letter, composed and decomposed: no Unicode normalisation.
+        ("Zo\u{eb}", "Zoe%CC%88"),
+        // Not UTF-8 once decoded: never anyone's id.
+        ("\u{fffd}", "%FF"),
+    ] {
+        let token = TokenBuilder::for_user(sub).sign();
+        let reply = app
+            .request_with_token(&token, Method::GET, &tasks_path(path_user))
+            .reply()
+            .await;
+        assert_eq!(reply.status, 403, "{sub} vs {path_user}: {}", reply.text);
+        reply.expect_detail(403, FORBIDDEN);
+    }
 }
 
 #[tokio::test]

@@ -45,7 +45,8 @@ pub(crate) struct JwksKey {
 /// Public key material, one variant per key type and curve, so the algorithm can be tied
 /// to the curve (jsonwebtoken would check only the family).
 enum KeyMaterial {
-    Ed25519(DecodingKey),
+    /// Verified with `verify_strict`, and never a small-order ("weak") key.
+    Ed25519(ed25519_dalek::VerifyingKey),
     P256(DecodingKey),
     P384(DecodingKey),
     /// jsonwebtoken has no P-521, so ES512 goes through the RustCrypto crate directly.
@@ -163,12 +164,10 @@ impl JwksKey {
             return Err(AuthError::invalid("alg does not match the key"));
         }
         let signed = match (&self.material, alg.to_jsonwebtoken()) {
+            (KeyMaterial::Ed25519(key), _) => ed25519_signed(key, jws),
             (KeyMaterial::P521(key), _) => es512_signed(key, jws),
             (
-                KeyMaterial::Ed25519(key)
-                | KeyMaterial::P256(key)
-                | KeyMaterial::P384(key)
-                | KeyMaterial::Rsa(key),
+                KeyMaterial::P256(key) | KeyMaterial::P384(key) | KeyMaterial::Rsa(key),
                 Some(alg),
             ) => jws.signed_with(key, alg),
             _ => false,
@@ -187,11 +186,14 @@ impl KeyMaterial {
     fn from_jwk(jwk: &RawJwk) -> Result<Self, &'static str> {
         match (jwk.kty.as_str(), jwk.crv.as_deref()) {
             ("OKP", Some("Ed25519")) => {
-                let x = jwk.x.as_deref().ok_or("missing x")?;
-                exact_length(x, 32)?;
-                Ok(Self::Ed25519(
-                    DecodingKey::from_ed_components(x).map_err(|_| "bad x")?,
-                ))
+                let x = exact_length(jwk.x.as_deref().ok_or("missing x")?, 32)?;
+                let x: [u8; 32] = x.try_into().map_err(|_| "bad x")?;
+                let key = ed25519_dalek::VerifyingKey::from_bytes(&x)
+                    .map_err(|_| "not an Ed25519 point")?;
+                if key.is_weak() {
+                    return Err("small-order Ed25519 key");
+                }
+                Ok(Self::Ed25519(key))
             }
             ("OKP", Some("Ed448")) => Err("Ed448 is not supported"),
             ("OKP", _) => Err("unsupported OKP curve"),
@@ -267,6 +269,12 @@ fn bit_length(big_endian: &[u8]) -> usize {
     }
 }
 
+fn ed25519_signed(key: &ed25519_dalek::VerifyingKey, jws: &Jws<'_>) -> bool {
+    jws.signature()
+        .and_then(|bytes| ed25519_dalek::Signature::from_slice(&bytes).ok())
+        .is_some_and(|signature| key.verify_strict(jws.signing_input(), &signature).is_ok())
+}
+
 fn es512_signed(key: &p521::ecdsa::VerifyingKey, jws: &Jws<'_>) -> bool {
     jws.signature()
         .and_then(|bytes| p521::ecdsa::Signature::from_slice(&bytes).ok())
@@ -278,7 +286,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::test_support::{TestKey, b64, valid_claims};
+    use crate::test_support::{TestKey, b64, signing_input, valid_claims};
 
     fn key_set(keys: Vec<Value>) -> (KeySet, Vec<SkippedKey>) {
         KeySet::from_jwks(json!({ "keys": keys }).to_string().as_bytes()).unwrap()
@@ -424,6 +432,26 @@ mod tests {
         assert_eq!(
             key.verify(&Jws::parse(&ps256).unwrap()),
             Err(AuthError::invalid("alg does not match the key"))
+        );
+    }
+
+    #[test]
+    fn a_small_order_ed25519_key_verifies_nothing() {
+        // The identity point: with it as the key, R = identity and s = 0 satisfy
+        // [s]B = R + [k]A for every message, unless verification is strict.
+        let mut identity = [0_u8; 32];
+        identity[0] = 1;
+        let (set, _) = key_set(vec![json!({
+            "kty": "OKP", "crv": "Ed25519", "kid": "weak", "x": b64(identity),
+        })]);
+        let input = signing_input(&json!({"alg": "EdDSA", "kid": "weak"}), &valid_claims());
+        let token = format!("{input}.{}", b64([identity, [0; 32]].concat()));
+        let jws = Jws::parse(&token).unwrap();
+        let accepted =
+            matches!(set.select(Some("weak")), Selection::Key(key) if key.verify(&jws).is_ok());
+        assert!(
+            !accepted,
+            "a forged signature passed with a small-order key"
         );
     }
 }

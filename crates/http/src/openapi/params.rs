@@ -24,7 +24,8 @@ fn in_path(name: &str, description: &str, schema: impl Into<Schema>) -> Paramete
 fn user_id() -> Parameter {
     in_path(
         "user_id",
-        "The signed-in user: must be the token's `sub`, else 403.",
+        "The signed-in user, percent-encoded as `encodeURIComponent(sub)` does: once \
+         decoded (UTF-8) it must equal the token's `sub` byte for byte, else 403.",
         ObjectBuilder::new().schema_type(Type::String),
     )
 }

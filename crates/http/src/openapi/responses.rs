@@ -13,7 +13,7 @@ use crate::error::ErrorBody;
 /// 401, 403, 422, 500 and 503: what any `/api/` operation can answer.
 pub enum ApiRejected {}
 
-/// 400, 413 and 415: a request body the server could not read as JSON.
+/// 400, 408, 413 and 415: a request body the server could not read as JSON.
 pub enum BodyRejected {}
 
 /// 404 for a task id this user has no task with.
@@ -81,6 +81,10 @@ impl IntoResponses for BodyRejected {
             (
                 400,
                 error("The body is not well-formed JSON (or not UTF-8)"),
+            ),
+            (
+                408,
+                error("The body did not arrive within the body read timeout"),
             ),
             (
                 413,

@@ -33,6 +33,7 @@ async fn app() -> impl Service<
         )),
         web::Data::new(FixedTokens::default().with_subject(TOKEN, USER)),
         Vec::new(),
+        crate::BodyReadTimeout::DEFAULT,
     ))
     .await
 }
