@@ -17,7 +17,7 @@ trap cleanup EXIT
 
 cargo build -p tasks-server
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-env -i PATH="$PATH" HOME="$work" HOST=127.0.0.1 PORT="$port" \
+env -i PATH="$PATH" HOME="$work" HOST=127.0.0.1 PORT="$port" APP__METRICS__PORT=0 \
   BETTER_AUTH_SECRET="$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64url"))')" \
   DATABASE_URL="sqlite://$work/t.db" target/debug/tasks-api >"$work/api.log" 2>&1 &
 api_pid=$!

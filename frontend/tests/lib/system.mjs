@@ -85,6 +85,7 @@ export async function startApi({ port, databaseUrl, frontendUrl, extraEnv = {} }
       RUST_LOG: "info",
       APP__SERVER__WORKERS: "2",
       APP__SERVER__SHUTDOWN_TIMEOUT_SECS: "2",
+      APP__METRICS__PORT: "0",
       ...extraEnv,
     },
   });

@@ -324,6 +324,7 @@ export async function startApi(name, env, { waitReady = true } = {}) {
       RUST_LOG: "info",
       APP__SERVER__WORKERS: "2",
       APP__SERVER__SHUTDOWN_TIMEOUT_SECS: "2",
+      APP__METRICS__PORT: "0",
       ...env,
     }),
     cwd,

@@ -34,6 +34,8 @@ impl Instance {
             .env_clear()
             .envs(self.variables.iter().map(|(name, value)| (name, value)))
             .env("PORT", self.port.to_string())
+            // Three instances on one host: each metrics listener on a port of its own.
+            .env("APP__METRICS__PORT", "0")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
