@@ -116,7 +116,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers and, when keys are fetched, some were. */
+        /**
+         * Readiness: the service is not shutting down, the database answers and, when keys are
+         *     fetched, some were.
+         */
         get: operations["ready"];
         put?: never;
         post?: never;
@@ -136,6 +139,11 @@ export interface components {
             database: components["schemas"]["CheckState"];
             /** @description Present when signing keys are fetched from a JWKS endpoint. */
             jwks?: components["schemas"]["CheckState"];
+            /**
+             * @description Present once the service is shutting down: it still serves what it is sent, for a
+             *     while, but asks to be sent no more.
+             */
+            shutdown?: components["schemas"]["ShutdownState"];
         };
         /**
          * @description `{}` (or no body at all) toggles `completed`; `{"completed": b}` sets it.
@@ -185,6 +193,8 @@ export interface components {
         };
         /** @enum {string} */
         ReadyState: "ready" | "unavailable";
+        /** @enum {string} */
+        ShutdownState: "draining";
         /**
          * @description A task as every endpoint returns it.
          * @example {
@@ -251,7 +261,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The signed-in user: must be the token's `sub`, else 403. */
+                /** @description The signed-in user, percent-encoded as `encodeURIComponent(sub)` does: once decoded (UTF-8) it must equal the token's `sub` byte for byte, else 403. */
                 user_id: string;
             };
             cookie?: never;
@@ -327,7 +337,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The signed-in user: must be the token's `sub`, else 403. */
+                /** @description The signed-in user, percent-encoded as `encodeURIComponent(sub)` does: once decoded (UTF-8) it must equal the token's `sub` byte for byte, else 403. */
                 user_id: string;
             };
             cookie?: never;
@@ -371,6 +381,15 @@ export interface operations {
             };
             /** @description The path's `user_id` is not the token's `sub` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body did not arrive within the body read timeout */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -432,7 +451,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The signed-in user: must be the token's `sub`, else 403. */
+                /** @description The signed-in user, percent-encoded as `encodeURIComponent(sub)` does: once decoded (UTF-8) it must equal the token's `sub` byte for byte, else 403. */
                 user_id: string;
                 /** @description The task's id. Not an integer is 422; an id this user has no task with, beyond the int64 range included, is 404. */
                 task_id: number;
@@ -515,7 +534,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The signed-in user: must be the token's `sub`, else 403. */
+                /** @description The signed-in user, percent-encoded as `encodeURIComponent(sub)` does: once decoded (UTF-8) it must equal the token's `sub` byte for byte, else 403. */
                 user_id: string;
                 /** @description The task's id. Not an integer is 422; an id this user has no task with, beyond the int64 range included, is 404. */
                 task_id: number;
@@ -568,6 +587,15 @@ export interface operations {
             };
             /** @description This user has no task with this id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body did not arrive within the body read timeout */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -629,7 +657,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The signed-in user: must be the token's `sub`, else 403. */
+                /** @description The signed-in user, percent-encoded as `encodeURIComponent(sub)` does: once decoded (UTF-8) it must equal the token's `sub` byte for byte, else 403. */
                 user_id: string;
                 /** @description The task's id. Not an integer is 422; an id this user has no task with, beyond the int64 range included, is 404. */
                 task_id: number;
@@ -712,7 +740,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The signed-in user: must be the token's `sub`, else 403. */
+                /** @description The signed-in user, percent-encoded as `encodeURIComponent(sub)` does: once decoded (UTF-8) it must equal the token's `sub` byte for byte, else 403. */
                 user_id: string;
                 /** @description The task's id. Not an integer is 422; an id this user has no task with, beyond the int64 range included, is 404. */
                 task_id: number;
@@ -765,6 +793,15 @@ export interface operations {
             };
             /** @description This user has no task with this id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body did not arrive within the body read timeout */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -826,7 +863,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The signed-in user: must be the token's `sub`, else 403. */
+                /** @description The signed-in user, percent-encoded as `encodeURIComponent(sub)` does: once decoded (UTF-8) it must equal the token's `sub` byte for byte, else 403. */
                 user_id: string;
                 /** @description The task's id. Not an integer is 422; an id this user has no task with, beyond the int64 range included, is 404. */
                 task_id: number;
@@ -880,6 +917,15 @@ export interface operations {
             };
             /** @description This user has no task with this id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body did not arrive within the body read timeout */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
