@@ -76,6 +76,8 @@ class StackChecks:
         self.assertEqual(jwks.port, 3000)
         self.assertEqual(jwks.path, "/api/auth/jwks")
         self.assertIn("frontend", self.config["services"])
+        # The image runs in production, which refuses plain http off loopback unless told.
+        self.assertEqual(self.api["APP__AUTH__ALLOW_PLAIN_HTTP_JWKS"], "true")
 
     def test_issuer_and_audience_are_the_browser_facing_frontend_url(self):
         self.assertEqual(self.frontend["BETTER_AUTH_URL"], BROWSER_FRONTEND)

@@ -4,6 +4,7 @@ use std::fmt::Display;
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -14,6 +15,7 @@ use serde_json::Value;
 use tasks_server::{Application, Settings};
 use tasks_store_postgres::testing::{PgBouncer, TestDatabase};
 
+use crate::events::EventStream;
 use crate::{SECRET, TokenBuilder};
 
 /// A running application over its own database, and a client for it.
@@ -23,8 +25,9 @@ pub struct TestApp {
     /// The metrics listener's port; `None` when `APP__METRICS__ENABLED=false`.
     pub metrics_port: Option<u16>,
     pub client: Client,
-    /// Kept so the database lives as long as the app, and is removed after it.
-    pub store: TestStore,
+    /// Kept so the database lives as long as the app (and its replicas), and is removed
+    /// after them.
+    pub store: Arc<TestStore>,
 }
 
 /// The store a test app runs on: PostgreSQL unless `TEST_STORE=sqlite`, so the same
@@ -86,7 +89,18 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app with extra variables, as the process environment would give them.
 /// Nothing is read from the real environment or from a `.env` file.
 pub async fn spawn_app_with(variables: &[(&str, &str)]) -> TestApp {
-    let store = TestStore::create().await;
+    start_on(Arc::new(TestStore::create().await), variables).await
+}
+
+impl TestApp {
+    /// Another instance of the application on the same store, as a replica behind a load
+    /// balancer (or the same service after a restart) would be.
+    pub async fn spawn_replica(&self, variables: &[(&str, &str)]) -> TestApp {
+        start_on(Arc::clone(&self.store), variables).await
+    }
+}
+
+async fn start_on(store: Arc<TestStore>, variables: &[(&str, &str)]) -> TestApp {
     let database_url = store.url();
     let mut env: HashMap<String, String> = [
         ("DATABASE_URL", database_url.as_str()),
@@ -202,6 +216,22 @@ impl TestApp {
         self.request_as(user, Method::GET, &task_path(user, id))
             .reply()
             .await
+    }
+
+    /// Opens `user`'s live-update stream with a valid token.
+    pub async fn events(&self, user: &str) -> EventStream {
+        self.events_with_token(user, &TokenBuilder::for_user(user).sign())
+            .await
+    }
+
+    /// Opens `user`'s live-update stream with `token`.
+    pub async fn events_with_token(&self, user: &str, token: &str) -> EventStream {
+        let response = self
+            .request_with_token(token, Method::GET, &format!("{}/events", tasks_path(user)))
+            .send()
+            .await
+            .expect("request sent");
+        EventStream::new(response)
     }
 
     /// `GET /api/{user}/tasks?{query}` as `user`.

@@ -2,6 +2,7 @@
 //! fresh PostgreSQL database of its own, and signs its own tokens.
 
 mod app;
+pub mod events;
 pub mod prometheus;
 mod tokens;
 

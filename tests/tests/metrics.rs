@@ -14,11 +14,12 @@ use tasks_e2e::{ReplyExt, TestApp, TokenBuilder, complete_path, spawn_app, task_
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-const TEMPLATES: [&str; 6] = [
+const TEMPLATES: [&str; 7] = [
     "/health",
     "/ready",
     "/openapi.json",
     "/api/{user_id}/tasks",
+    "/api/{user_id}/tasks/events",
     "/api/{user_id}/tasks/{task_id}",
     "/api/{user_id}/tasks/{task_id}/complete",
 ];

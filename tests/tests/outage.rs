@@ -1,7 +1,8 @@
 //! A database outage, end to end: the app reaches PostgreSQL through a TCP proxy that the
 //! test cuts (dropping every live connection) and restores. While cut, every call answers
 //! 503 with `Retry-After` (never a 500, never a hang), `/ready` is 503 and `/health` 200;
-//! once restored, the service recovers by itself with every task it had confirmed.
+//! once restored, the service recovers by itself with every task it had confirmed, and
+//! open event streams tell their clients to re-read.
 
 use std::collections::HashSet;
 use std::future;
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::json;
+use tasks_e2e::events::Item;
 use tasks_e2e::{
     Reply, ReplyExt, TestApp, complete_path, spawn_app_with, task_id, task_path, tasks_path,
 };
@@ -292,4 +294,36 @@ async fn booting_while_the_database_is_down_answers_503_until_it_is_back() {
     app.create_task(USER, json!({"title": "after the boot outage"}))
         .await;
     app.request(Method::GET, "/ready").reply().await.expect(200);
+}
+
+#[tokio::test]
+async fn an_open_stream_says_resync_once_the_database_is_back() {
+    let (app, proxy, _database) = app_behind_proxy().await;
+    let mut stream = app.events(USER).await;
+    app.create_task(USER, json!({"title": "before"})).await;
+    assert_eq!(stream.expect_event().await.name, "task.created");
+
+    proxy.set(Link::Refusing).await;
+    app.list_tasks(USER, "").await.expect_error(503);
+    proxy.set(Link::Up).await;
+    wait_for_recovery(&app).await;
+
+    // Changes made while the listener was away were never announced: the stream says so,
+    // once the listener is back, and carries the changes after that.
+    loop {
+        match stream.next_item_within(RECOVERY).await {
+            Some(Item::Comment(_)) => {}
+            Some(Item::Event(event)) => {
+                assert_eq!(event.name, "resync", "{event:?}");
+                break;
+            }
+            None => panic!("the stream ended during the outage"),
+        }
+    }
+    app.create_task(USER, json!({"title": "after"})).await;
+    let after = stream.expect_event().await;
+    assert_eq!(
+        (after.name.as_str(), after.json()["title"].clone()),
+        ("task.created", json!("after"))
+    );
 }

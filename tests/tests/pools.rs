@@ -1,13 +1,15 @@
 //! Each worker has connections of its own; together they stay within `max_connections`.
+//! Beside them a replica holds one session that listens for changes.
 
 use futures_util::future::join_all;
 use reqwest::Method;
 use serde_json::json;
 use tasks_e2e::{ReplyExt, spawn_app_with, tasks_path};
+use tasks_store_postgres::SessionRole;
 use tasks_store_postgres::testing::TestDatabase;
 
-/// Sessions open after rounds of writes (`writes_at_once` at a time) and 40 concurrent
-/// reads, each checked.
+/// Request sessions open after rounds of writes (`writes_at_once` at a time) and 40
+/// concurrent reads, each checked; the one listening session is checked beside them.
 async fn sessions_after_busy_rounds(
     max_connections: &str,
     pipeline_reads: &str,
@@ -36,7 +38,8 @@ async fn sessions_after_busy_rounds(
             reply.expect(200);
         }
     }
-    database.sessions().await
+    assert_eq!(database.sessions_in_role(SessionRole::Listener).await, 1);
+    database.sessions_in_role(SessionRole::Requests).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,6 +16,12 @@ pub enum SetupError {
     SecretTooShort { length: usize },
     #[error("JWKS URL {url:?} is not a valid http(s) URL")]
     InvalidJwksUrl { url: String },
+    #[error(
+        "JWKS URL {url:?} is plain http:// to a host other than loopback, so anyone on the \
+         way could swap the keys: use https://, or set APP__AUTH__ALLOW_PLAIN_HTTP_JWKS=true \
+         when the network between the two is private"
+    )]
+    PlainHttpJwks { url: String },
     #[error("the expected {claim} must not be empty; leave it unset to turn the check off")]
     EmptyExpectedClaim { claim: &'static str },
     #[error("could not build the HTTP client for the JWKS")]

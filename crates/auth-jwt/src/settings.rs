@@ -33,6 +33,14 @@ pub struct VerifierSettings {
     pub leeway: Duration,
     #[serde(rename = "jwks_fetch_timeout_secs", deserialize_with = "seconds")]
     pub jwks_fetch_timeout: Duration,
+    /// Whether a `http://` JWKS URL may name a host other than loopback (off in
+    /// production, where keys fetched in the clear could be swapped on the way).
+    #[serde(default = "plain_http_allowed")]
+    pub allow_plain_http_jwks: bool,
+}
+
+fn plain_http_allowed() -> bool {
+    true
 }
 
 impl Default for VerifierSettings {
@@ -44,6 +52,7 @@ impl Default for VerifierSettings {
             audience: None,
             leeway: DEFAULT_LEEWAY,
             jwks_fetch_timeout: DEFAULT_JWKS_FETCH_TIMEOUT,
+            allow_plain_http_jwks: plain_http_allowed(),
         }
     }
 }

@@ -6,7 +6,7 @@ use tasks_ports::{AuthError, Claims, TokenVerifier};
 use crate::claims::{ClaimsPolicy, unix_now};
 use crate::error::SetupError;
 use crate::hmac::HmacVerifier;
-use crate::jwks::{JwksVerifier, RefreshPolicy};
+use crate::jwks::{self, JwksVerifier, RefreshPolicy};
 use crate::jws::{Jws, MAX_TOKEN_BYTES};
 use crate::metrics::CacheLookups;
 use crate::settings::VerifierSettings;
@@ -56,6 +56,7 @@ impl JwtVerifier {
             .jwks_url
             .as_deref()
             .map(|url| {
+                jwks::check_transport(url, settings.allow_plain_http_jwks)?;
                 // A token verified with a key that has since left the set must be checked
                 // again (and refused): a new key set empties the cache.
                 let cache = cache.clone();

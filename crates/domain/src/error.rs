@@ -16,6 +16,8 @@ pub enum DomainError {
     NotOneOf { allowed: &'static str },
     #[error("must be an integer from {min} to {max}")]
     OutOfRange { min: i64, max: i64 },
+    #[error("must consist of visible ASCII characters")]
+    NotVisibleAscii,
     #[error("must contain at least one of title, description or completed")]
     EmptyPatch,
 }

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-use crate::{Description, DomainError, TaskId, Title, UserId};
+use crate::{Description, DomainError, TaskId, Title, UserId, Version};
 
 /// A stored task.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +12,8 @@ pub struct Task {
     pub completed: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Moves on every change; the entity tag is made from it.
+    pub version: Version,
 }
 
 /// What a user asks to create.
@@ -98,6 +100,7 @@ mod tests {
             completed: false,
             created_at: now,
             updated_at: now,
+            version: Version::FIRST,
         };
         TaskPatch::new(None, Some(None), None)
             .unwrap()

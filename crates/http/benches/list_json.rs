@@ -11,9 +11,9 @@ use actix_web::test::{self, TestRequest};
 use actix_web::web;
 use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use tasks_domain::{Description, NewTask, Task, TaskId, Title, UserId};
+use tasks_domain::{Description, NewTask, Task, TaskId, Title, UserId, Version};
 use tasks_ports::in_memory::{FixedTokens, InMemoryTaskRepository};
-use tasks_ports::{Owner, TaskRepository, TaskService};
+use tasks_ports::{ChangeHub, Owner, TaskRepository, TaskService};
 
 // The crate keeps its DTOs private; compile its very `TaskResponse` into the bench.
 #[allow(dead_code)]
@@ -35,6 +35,7 @@ fn task(id: i64) -> Task {
         completed: id % 3 == 0,
         created_at: at,
         updated_at: at,
+        version: Version::FIRST,
     }
 }
 
@@ -80,7 +81,7 @@ fn handler(c: &mut Criterion) {
             store.create(owner.user_id(), &new).await.unwrap();
         }
         test::init_service(tasks_http::app(
-            web::Data::new(TaskService::new(Arc::clone(&store))),
+            web::Data::new(TaskService::new(Arc::clone(&store), ChangeHub::default())),
             web::Data::new(tokens),
             vec!["http://localhost:3000".to_owned()],
             tasks_http::BodyReadTimeout::DEFAULT,

@@ -18,6 +18,8 @@ use crate::error::ApiError;
 #[derive(Debug)]
 pub struct Authorized<V> {
     pub owner: Owner,
+    /// The token's `exp`, in seconds since the Unix epoch: what it authorizes ends then.
+    pub expires_at: i64,
     verifier: PhantomData<fn() -> V>,
 }
 
@@ -83,6 +85,7 @@ impl<V: TokenVerifier> FromRequest for Authorized<V> {
             let owner = Owner::authorize(&claims, requested.as_deref().unwrap_or_default())?;
             Ok(Self {
                 owner,
+                expires_at: claims.expires_at,
                 verifier: PhantomData,
             })
         })

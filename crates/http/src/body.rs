@@ -122,7 +122,18 @@ pub async fn read_json<T: DeserializeOwned>(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<T, ApiError> {
+    read_json_and_bytes(req, payload)
+        .await
+        .map(|(value, _)| value)
+}
+
+/// As [`read_json`], with the bytes the value was parsed from.
+pub async fn read_json_and_bytes<T: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<(T, web::BytesMut), ApiError> {
     let bytes = read_limited(req, payload).await?;
     require_json_content_type(req)?;
-    parse_json(&bytes)
+    let value = parse_json(&bytes)?;
+    Ok((value, bytes))
 }

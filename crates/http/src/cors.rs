@@ -6,6 +6,7 @@ use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 
 use crate::error::ApiError;
+use crate::idempotency::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 use crate::middleware::X_REQUEST_ID;
 
 /// Only the configured origins, with credentials; never `*`. Requests from other origins
@@ -24,12 +25,18 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             X_REQUEST_ID.clone(),
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            IDEMPOTENCY_KEY.clone(),
         ])
         .expose_headers([
             header::HeaderName::from_static("x-total-count"),
             header::LINK,
             header::LOCATION,
             X_REQUEST_ID.clone(),
+            header::ETAG,
+            header::RETRY_AFTER,
+            IDEMPOTENT_REPLAYED.clone(),
         ])
         .supports_credentials()
         .block_on_origin_mismatch(false)

@@ -3,10 +3,13 @@
 
 mod auth;
 mod body;
+mod conditional;
 mod cors;
 mod dto;
 mod error;
+mod events;
 mod handlers;
+mod idempotency;
 pub mod metrics;
 mod middleware;
 mod openapi;
@@ -22,6 +25,7 @@ use tracing_actix_web::TracingLogger;
 
 pub use body::BodyReadTimeout;
 pub use error::{ApiError, FieldError};
+pub use events::EventHeartbeat;
 pub use handlers::Draining;
 
 /// Builds the whole application: routes, fallbacks and middleware, outermost last.

@@ -17,12 +17,15 @@ use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi};
 
-pub use params::{TaskPath, UserPath};
-pub use responses::{BodyRejected, TaskNotFound};
+pub use params::{IdempotencyKeyHeader, IfMatch, IfNoneMatch, TaskPath, UserPath};
+pub use responses::{
+    BodyRejected, CreateRejected, GuardedDeleteRejected, GuardedWriteRejected, NotModified,
+    StreamsExhausted, TaskNotFound,
+};
 
 use crate::dto::CompleteTaskBody;
 use crate::error::ErrorBody;
-use crate::handlers::{api_doc, probes, tasks};
+use crate::handlers::{api_doc, events, probes, tasks};
 use responses::ApiRejected;
 
 const BEARER: &str = "bearer";
@@ -31,7 +34,10 @@ const BEARER: &str = "bearer";
 #[openapi(
     info(description = "The tasks of users signed in with Better Auth. Every `/api/` route \
         needs `Authorization: Bearer <jwt>` for the user in its path. Errors are JSON \
-        `{\"detail\": \"...\"}`, plus `errors` on 422; every answer carries `X-Request-Id`."),
+        `{\"detail\": \"...\"}`, plus `errors` on 422; every answer carries `X-Request-Id`. \
+        Every answer with one task carries its `ETag`, for `If-None-Match` on reads and \
+        `If-Match` on writes; `Idempotency-Key` makes a create safe to repeat; \
+        `GET /api/{user_id}/tasks/events` streams changes as they are committed."),
     paths(
         tasks::list_tasks,
         tasks::create_task,
@@ -39,6 +45,7 @@ const BEARER: &str = "bearer";
         tasks::update_task,
         tasks::delete_task,
         tasks::complete_task,
+        events::task_events,
         probes::health,
         probes::ready,
         api_doc::openapi_json,
@@ -73,7 +80,8 @@ fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &m
     .filter_map(|(method, operation)| Some((method, operation.as_mut()?)))
 }
 
-/// Every `/api/` operation needs the bearer JWT, and so can answer [`ApiRejected`]'s errors.
+/// Every `/api/` operation needs the bearer JWT, and so can answer [`ApiRejected`]'s errors
+/// (those it documents itself, more precisely, keep their own description).
 struct ApiNeedsBearer;
 
 impl Modify for ApiNeedsBearer {
@@ -98,10 +106,13 @@ impl Modify for ApiNeedsBearer {
             .flat_map(|(_, item)| operations_mut(item));
         for (_, operation) in api_operations {
             operation.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
-            operation
-                .responses
-                .responses
-                .extend(ApiRejected::responses());
+            for (status, response) in ApiRejected::responses() {
+                operation
+                    .responses
+                    .responses
+                    .entry(status)
+                    .or_insert(response);
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ use tasks_ports::{TaskRepository, TokenVerifier};
 
 use crate::handlers::{
     complete_task, create_task, delete_task, get_task, health, list_tasks, method_not_allowed,
-    openapi_json, ready, update_task,
+    openapi_json, ready, task_events, update_task,
 };
 use crate::metrics::RouteLabel;
 
@@ -15,15 +15,17 @@ pub const HEALTH_PATH: &str = "/health";
 pub const READY_PATH: &str = "/ready";
 pub const OPENAPI_PATH: &str = "/openapi.json";
 pub const TASKS_PATH: &str = "/api/{user_id}/tasks";
+pub const EVENTS_PATH: &str = "/api/{user_id}/tasks/events";
 pub const TASK_PATH: &str = "/api/{user_id}/tasks/{task_id}";
 pub const COMPLETE_PATH: &str = "/api/{user_id}/tasks/{task_id}/complete";
 
 /// Every path of the [`table`], in its order: the values of the metrics' route label.
-pub const TEMPLATES: [&str; 6] = [
+pub const TEMPLATES: [&str; 7] = [
     HEALTH_PATH,
     READY_PATH,
     OPENAPI_PATH,
     TASKS_PATH,
+    EVENTS_PATH,
     TASK_PATH,
     COMPLETE_PATH,
 ];
@@ -77,7 +79,8 @@ impl Endpoint {
     }
 }
 
-/// Every route the service answers.
+/// Every route the service answers. Resources match in this order, so the events path
+/// comes before the task path, whose `{task_id}` would take `events` too.
 pub fn table<R: TaskRepository, V: TokenVerifier>() -> Vec<Endpoint> {
     vec![
         Endpoint::new(HEALTH_PATH).on(Method::GET, health),
@@ -86,6 +89,7 @@ pub fn table<R: TaskRepository, V: TokenVerifier>() -> Vec<Endpoint> {
         Endpoint::new(TASKS_PATH)
             .on(Method::GET, list_tasks::<R, V>)
             .on(Method::POST, create_task::<R, V>),
+        Endpoint::new(EVENTS_PATH).on(Method::GET, task_events::<R, V>),
         Endpoint::new(TASK_PATH)
             .on(Method::GET, get_task::<R, V>)
             .on(Method::PUT, update_task::<R, V>)

@@ -9,7 +9,7 @@ use actix_web::test::{self, TestRequest};
 use actix_web::web;
 use serde_json::{Value, json};
 use tasks_ports::in_memory::{FixedTokens, InMemoryTaskRepository};
-use tasks_ports::{AuthError, TaskService};
+use tasks_ports::{AuthError, ChangeHub, TaskService};
 
 const ALICE: &str = "alice-token";
 const BOB: &str = "bob-token";
@@ -39,7 +39,7 @@ async fn app(
     Error = actix_web::Error,
 > {
     test::init_service(tasks_http::app(
-        web::Data::new(TaskService::new(store)),
+        web::Data::new(TaskService::new(store, ChangeHub::default())),
         web::Data::new(tokens()),
         vec![ORIGIN.to_owned()],
         tasks_http::BodyReadTimeout::DEFAULT,
@@ -540,7 +540,7 @@ async fn cors_for_the_configured_origin_only_and_on_errors() {
         .insert_header((header::ACCESS_CONTROL_REQUEST_METHOD, "POST"))
         .insert_header((
             header::ACCESS_CONTROL_REQUEST_HEADERS,
-            "authorization, content-type",
+            "authorization, content-type, x-request-id, if-match, if-none-match, idempotency-key",
         ));
     let response = test::call_service(&app, preflight.to_request()).await;
     assert!(response.status().is_success());
@@ -550,6 +550,10 @@ async fn cors_for_the_configured_origin_only_and_on_errors() {
         header_str(headers, "access-control-allow-credentials"),
         "true"
     );
+    let allowed = header_str(headers, "access-control-allow-headers").to_ascii_lowercase();
+    for name in ["if-match", "if-none-match", "idempotency-key"] {
+        assert!(allowed.contains(name), "{allowed}");
+    }
 
     let (status, headers, _) = call(
         &app,
@@ -561,7 +565,15 @@ async fn cors_for_the_configured_origin_only_and_on_errors() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(header_str(&headers, "access-control-allow-origin"), ORIGIN);
     let exposed = header_str(&headers, "access-control-expose-headers").to_ascii_lowercase();
-    for name in ["x-total-count", "link", "location", "x-request-id"] {
+    for name in [
+        "x-total-count",
+        "link",
+        "location",
+        "x-request-id",
+        "etag",
+        "retry-after",
+        "idempotent-replayed",
+    ] {
         assert!(exposed.contains(name), "{exposed}");
     }
 
@@ -603,6 +615,7 @@ async fn once_draining_ready_is_503_while_requests_are_still_served() {
         tasks_http::app(
             web::Data::new(TaskService::new(
                 Arc::new(InMemoryTaskRepository::default()),
+                ChangeHub::default(),
             )),
             web::Data::new(tokens()),
             vec![ORIGIN.to_owned()],

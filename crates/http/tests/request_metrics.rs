@@ -9,8 +9,8 @@ use actix_web::test::{self, TestRequest};
 use actix_web::web;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use tasks_http::metrics::RequestMetrics;
-use tasks_ports::TaskService;
 use tasks_ports::in_memory::{FixedTokens, InMemoryTaskRepository};
+use tasks_ports::{ChangeHub, TaskService};
 
 const TOKEN: &str = "alice-token";
 const ORIGIN: &str = "http://localhost:3000";
@@ -93,6 +93,7 @@ async fn requests_are_counted_by_method_route_template_and_status() {
         tasks_http::app(
             web::Data::new(TaskService::new(
                 Arc::new(InMemoryTaskRepository::default()),
+                ChangeHub::default(),
             )),
             web::Data::new(FixedTokens::default().with_subject(TOKEN, "alice")),
             vec![ORIGIN.to_owned()],
@@ -167,6 +168,7 @@ fn served_paths() -> BTreeSet<String> {
         "/ready",
         "/openapi.json",
         "/api/{user_id}/tasks",
+        "/api/{user_id}/tasks/events",
         "/api/{user_id}/tasks/{task_id}",
         "/api/{user_id}/tasks/{task_id}/complete",
     ]

@@ -3,26 +3,39 @@
 //! act as an unreachable store.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tasks_domain::{
-    ListQuery, NewTask, SortKey, SortOrder, Task, TaskId, TaskPage, TaskPatch, UserId, fold_case,
+    ChangeKind, IDEMPOTENCY_KEY_LIFETIME, IdempotencyKey, IdempotentRequest, ListQuery, NewTask,
+    Precondition, RequestFingerprint, SortKey, SortOrder, Task, TaskChange, TaskId, TaskPage,
+    TaskPatch, UserId, Version, fold_case,
 };
 
-use crate::{TaskError, TaskRepository};
+use crate::{ChangeHub, Created, TaskError, TaskRepository};
 
 #[derive(Debug)]
 pub struct InMemoryTaskRepository {
     state: Mutex<State>,
     available: AtomicBool,
+    changes: Option<ChangeHub>,
 }
 
 #[derive(Debug, Default)]
 struct State {
     last_id: i64,
     tasks: Vec<Task>,
+    keys: HashMap<(UserId, IdempotencyKey), StoredCreate>,
+}
+
+/// A create kept for repeats of its idempotency key.
+#[derive(Debug)]
+struct StoredCreate {
+    fingerprint: RequestFingerprint,
+    task: Task,
+    expires_at: DateTime<Utc>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,11 +47,29 @@ impl Default for InMemoryTaskRepository {
         Self {
             state: Mutex::default(),
             available: AtomicBool::new(true),
+            changes: None,
         }
     }
 }
 
 impl InMemoryTaskRepository {
+    /// Announces every write to `changes`, as it happens.
+    pub fn announcing_to(self, changes: ChangeHub) -> Self {
+        Self {
+            changes: Some(changes),
+            ..self
+        }
+    }
+
+    fn announce(&self, kind: ChangeKind, task: &Task) {
+        if let Some(changes) = &self.changes {
+            changes.publish(TaskChange {
+                kind,
+                task: task.clone(),
+            });
+        }
+    }
+
     /// While unavailable, every call fails with [`TaskError::Unavailable`].
     pub fn set_available(&self, available: bool) {
         self.available.store(available, AtomicOrdering::SeqCst);
@@ -66,6 +97,46 @@ impl State {
             .find(|task| task.id == id && &task.user_id == owner)
             .ok_or(TaskError::NotFound)
     }
+
+    /// The task, if `precondition` admits its version.
+    fn writable(
+        &mut self,
+        owner: &UserId,
+        id: TaskId,
+        precondition: &Precondition,
+    ) -> Result<&mut Task, TaskError> {
+        let task = self.find_mut(owner, id)?;
+        if precondition.admits(task.version) {
+            Ok(task)
+        } else {
+            Err(TaskError::PreconditionFailed {
+                current: task.version,
+            })
+        }
+    }
+
+    fn insert(&mut self, owner: &UserId, task: &NewTask) -> Task {
+        self.last_id += 1;
+        let now = Utc::now();
+        let created = Task {
+            id: TaskId::new(self.last_id),
+            user_id: owner.clone(),
+            title: task.title.clone(),
+            description: task.description.clone(),
+            completed: task.completed,
+            created_at: now,
+            updated_at: now,
+            version: Version::FIRST,
+        };
+        self.tasks.push(created.clone());
+        created
+    }
+}
+
+/// Marks `task` as changed once more.
+fn touch(task: &mut Task) {
+    task.updated_at = Utc::now();
+    task.version = task.version.next();
 }
 
 fn matches(task: &Task, owner: &UserId, query: &ListQuery) -> bool {
@@ -127,21 +198,50 @@ impl TaskRepository for InMemoryTaskRepository {
     }
 
     async fn create(&self, owner: &UserId, task: &NewTask) -> Result<Task, TaskError> {
-        self.with_state(|state| {
-            state.last_id += 1;
-            let now = Utc::now();
-            let created = Task {
-                id: TaskId::new(state.last_id),
-                user_id: owner.clone(),
-                title: task.title.clone(),
-                description: task.description.clone(),
-                completed: task.completed,
-                created_at: now,
-                updated_at: now,
-            };
-            state.tasks.push(created.clone());
-            Ok(created)
-        })
+        let created = self.with_state(|state| Ok(state.insert(owner, task)))?;
+        self.announce(ChangeKind::Created, &created);
+        Ok(created)
+    }
+
+    async fn create_idempotent(
+        &self,
+        owner: &UserId,
+        task: &NewTask,
+        request: &IdempotentRequest,
+    ) -> Result<Created, TaskError> {
+        let slot = (owner.clone(), request.key.clone());
+        let now = Utc::now();
+        let created = self.with_state(|state| {
+            if let Some(stored) = state.keys.get(&slot).filter(|kept| kept.expires_at > now) {
+                return if stored.fingerprint == request.fingerprint {
+                    Ok(Created {
+                        task: stored.task.clone(),
+                        replayed: true,
+                    })
+                } else {
+                    Err(TaskError::IdempotencyKeyReused)
+                };
+            }
+            let task = state.insert(owner, task);
+            let lifetime = chrono::Duration::from_std(IDEMPOTENCY_KEY_LIFETIME)
+                .map_err(TaskError::unexpected)?;
+            state.keys.insert(
+                slot,
+                StoredCreate {
+                    fingerprint: request.fingerprint.clone(),
+                    task: task.clone(),
+                    expires_at: now + lifetime,
+                },
+            );
+            Ok(Created {
+                task,
+                replayed: false,
+            })
+        })?;
+        if !created.replayed {
+            self.announce(ChangeKind::Created, &created.task);
+        }
+        Ok(created)
     }
 
     async fn get(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
@@ -153,32 +253,59 @@ impl TaskRepository for InMemoryTaskRepository {
         owner: &UserId,
         id: TaskId,
         patch: &TaskPatch,
+        precondition: &Precondition,
     ) -> Result<Task, TaskError> {
-        self.with_state(|state| {
-            let task = state.find_mut(owner, id)?;
+        let updated = self.with_state(|state| {
+            let task = state.writable(owner, id, precondition)?;
             patch.apply_to(task);
-            task.updated_at = Utc::now();
+            touch(task);
             Ok(task.clone())
-        })
+        })?;
+        self.announce(ChangeKind::Updated, &updated);
+        Ok(updated)
     }
 
-    async fn delete(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
-        self.with_state(|state| {
+    async fn delete(
+        &self,
+        owner: &UserId,
+        id: TaskId,
+        precondition: &Precondition,
+    ) -> Result<Task, TaskError> {
+        let deleted = self.with_state(|state| {
+            state.writable(owner, id, precondition)?;
             let position = state
                 .tasks
                 .iter()
-                .position(|task| task.id == id && &task.user_id == owner)
+                .position(|task| task.id == id)
                 .ok_or(TaskError::NotFound)?;
             Ok(state.tasks.remove(position))
-        })
+        })?;
+        self.announce(ChangeKind::Deleted, &deleted);
+        Ok(deleted)
     }
 
-    async fn toggle_completed(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
-        self.with_state(|state| {
-            let task = state.find_mut(owner, id)?;
+    async fn toggle_completed(
+        &self,
+        owner: &UserId,
+        id: TaskId,
+        precondition: &Precondition,
+    ) -> Result<Task, TaskError> {
+        let toggled = self.with_state(|state| {
+            let task = state.writable(owner, id, precondition)?;
             task.completed = !task.completed;
-            task.updated_at = Utc::now();
+            touch(task);
             Ok(task.clone())
+        })?;
+        self.announce(ChangeKind::Updated, &toggled);
+        Ok(toggled)
+    }
+
+    async fn purge_expired_keys(&self) -> Result<u64, TaskError> {
+        let now = Utc::now();
+        self.with_state(|state| {
+            let before = state.keys.len();
+            state.keys.retain(|_, stored| stored.expires_at > now);
+            Ok((before - state.keys.len()) as u64)
         })
     }
 

@@ -1,16 +1,23 @@
-use tasks_domain::{ListQuery, NewTask, Task, TaskId, TaskPage, TaskPatch};
+use tasks_domain::{
+    IdempotentRequest, ListQuery, NewTask, Precondition, Task, TaskId, TaskPage, TaskPatch,
+};
 
-use crate::{Owner, TaskError, TaskRepository};
+use crate::{ChangeHub, Created, Owner, Subscription, TaskError, TaskRepository, TooManyStreams};
 
 /// The task use cases. Each acts only on the [`Owner`]'s tasks.
 #[derive(Debug, Clone)]
 pub struct TaskService<R> {
     repository: R,
+    changes: ChangeHub,
 }
 
 impl<R: TaskRepository> TaskService<R> {
-    pub fn new(repository: R) -> Self {
-        Self { repository }
+    /// `changes` is the hub that `repository`'s announcements reach.
+    pub fn new(repository: R, changes: ChangeHub) -> Self {
+        Self {
+            repository,
+            changes,
+        }
     }
 
     pub async fn list(&self, owner: &Owner, query: &ListQuery) -> Result<TaskPage, TaskError> {
@@ -19,6 +26,18 @@ impl<R: TaskRepository> TaskService<R> {
 
     pub async fn create(&self, owner: &Owner, task: &NewTask) -> Result<Task, TaskError> {
         self.repository.create(owner.user_id(), task).await
+    }
+
+    /// Creates the task once for `request`'s key: a repeat gets the first outcome.
+    pub async fn create_idempotent(
+        &self,
+        owner: &Owner,
+        task: &NewTask,
+        request: &IdempotentRequest,
+    ) -> Result<Created, TaskError> {
+        self.repository
+            .create_idempotent(owner.user_id(), task, request)
+            .await
     }
 
     pub async fn get(&self, owner: &Owner, id: TaskId) -> Result<Task, TaskError> {
@@ -31,19 +50,36 @@ impl<R: TaskRepository> TaskService<R> {
         owner: &Owner,
         id: TaskId,
         patch: &TaskPatch,
+        precondition: &Precondition,
     ) -> Result<Task, TaskError> {
         existing(id)?;
-        self.repository.update(owner.user_id(), id, patch).await
+        self.repository
+            .update(owner.user_id(), id, patch, precondition)
+            .await
     }
 
-    pub async fn delete(&self, owner: &Owner, id: TaskId) -> Result<Task, TaskError> {
+    pub async fn delete(
+        &self,
+        owner: &Owner,
+        id: TaskId,
+        precondition: &Precondition,
+    ) -> Result<Task, TaskError> {
         existing(id)?;
-        self.repository.delete(owner.user_id(), id).await
+        self.repository
+            .delete(owner.user_id(), id, precondition)
+            .await
     }
 
-    pub async fn toggle_completed(&self, owner: &Owner, id: TaskId) -> Result<Task, TaskError> {
+    pub async fn toggle_completed(
+        &self,
+        owner: &Owner,
+        id: TaskId,
+        precondition: &Precondition,
+    ) -> Result<Task, TaskError> {
         existing(id)?;
-        self.repository.toggle_completed(owner.user_id(), id).await
+        self.repository
+            .toggle_completed(owner.user_id(), id, precondition)
+            .await
     }
 
     pub async fn set_completed(
@@ -51,10 +87,21 @@ impl<R: TaskRepository> TaskService<R> {
         owner: &Owner,
         id: TaskId,
         completed: bool,
+        precondition: &Precondition,
     ) -> Result<Task, TaskError> {
         let patch = TaskPatch::new(None, None, Some(completed))
             .expect("a patch that sets completed is never empty");
-        self.update(owner, id, &patch).await
+        self.update(owner, id, &patch, precondition).await
+    }
+
+    /// Opens a live stream of the owner's committed changes.
+    pub fn subscribe(&self, owner: &Owner) -> Result<Subscription, TooManyStreams> {
+        self.changes.subscribe(owner.user_id())
+    }
+
+    /// Forgets the idempotency keys past their lifetime.
+    pub async fn purge_expired_keys(&self) -> Result<u64, TaskError> {
+        self.repository.purge_expired_keys().await
     }
 
     /// Whether the store answers now (for readiness checks).
@@ -97,7 +144,7 @@ mod tests {
     }
 
     fn service() -> TaskService<InMemoryTaskRepository> {
-        TaskService::new(InMemoryTaskRepository::default())
+        TaskService::new(InMemoryTaskRepository::default(), ChangeHub::default())
     }
 
     #[tokio::test]
@@ -124,11 +171,13 @@ mod tests {
             Err(TaskError::NotFound)
         ));
         assert!(matches!(
-            service.delete(&bob, task.id).await,
+            service.delete(&bob, task.id, &Precondition::Always).await,
             Err(TaskError::NotFound)
         ));
         assert!(matches!(
-            service.toggle_completed(&bob, task.id).await,
+            service
+                .toggle_completed(&bob, task.id, &Precondition::Always)
+                .await,
             Err(TaskError::NotFound)
         ));
         assert_eq!(
@@ -147,7 +196,7 @@ mod tests {
     async fn impossible_ids_never_reach_the_store() {
         let repository = InMemoryTaskRepository::default();
         repository.set_available(false);
-        let service = TaskService::new(repository);
+        let service = TaskService::new(repository, ChangeHub::default());
         for id in [0, -1, i64::MIN] {
             assert!(matches!(
                 service.get(&owner("alice"), TaskId::new(id)).await,
@@ -168,34 +217,40 @@ mod tests {
             None,
         )
         .unwrap();
-        let updated = service.update(&alice, task.id, &patch).await.unwrap();
+        let updated = service
+            .update(&alice, task.id, &patch, &Precondition::Always)
+            .await
+            .unwrap();
         assert_eq!(updated.title.as_str(), "final");
         assert_eq!(updated.description.unwrap().as_str(), "notes");
         assert!(updated.updated_at >= task.updated_at);
 
         assert!(
             service
-                .toggle_completed(&alice, task.id)
+                .toggle_completed(&alice, task.id, &Precondition::Always)
                 .await
                 .unwrap()
                 .completed
         );
         assert!(
             !service
-                .toggle_completed(&alice, task.id)
+                .toggle_completed(&alice, task.id, &Precondition::Always)
                 .await
                 .unwrap()
                 .completed
         );
         assert!(
             service
-                .set_completed(&alice, task.id, true)
+                .set_completed(&alice, task.id, true, &Precondition::Always)
                 .await
                 .unwrap()
                 .completed
         );
 
-        let deleted = service.delete(&alice, task.id).await.unwrap();
+        let deleted = service
+            .delete(&alice, task.id, &Precondition::Always)
+            .await
+            .unwrap();
         assert_eq!(deleted.id, task.id);
         assert!(matches!(
             service.get(&alice, task.id).await,
@@ -207,7 +262,7 @@ mod tests {
     async fn unavailable_store_is_reported_as_such() {
         let repository = InMemoryTaskRepository::default();
         repository.set_available(false);
-        let service = TaskService::new(repository);
+        let service = TaskService::new(repository, ChangeHub::default());
         assert!(matches!(
             service.list(&owner("alice"), &ListQuery::default()).await,
             Err(TaskError::Unavailable(_))

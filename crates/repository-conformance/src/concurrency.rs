@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use tasks_domain::ListQuery;
+use tasks_domain::{ListQuery, Precondition};
 use tasks_ports::TaskRepository;
 use tokio::task::JoinSet;
 
@@ -28,7 +28,9 @@ pub async fn concurrent_creates_and_toggles_lose_nothing<R: TaskRepository>(stor
             let created = store
                 .create(&alice, &new_task(&format!("writer {n}")))
                 .await;
-            let toggled = store.toggle_completed(&alice, shared.id).await;
+            let toggled = store
+                .toggle_completed(&alice, shared.id, &Precondition::Always)
+                .await;
             (
                 created.expect("create").id,
                 toggled.expect("toggle").completed,

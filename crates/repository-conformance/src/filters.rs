@@ -1,6 +1,6 @@
 //! Which tasks a list returns: the status filter and the search, each with its total.
 
-use tasks_domain::{ListQuery, StatusFilter};
+use tasks_domain::{ListQuery, Precondition, StatusFilter};
 use tasks_ports::TaskRepository;
 
 use crate::support::{create, create_all, described, list, new_task, search, titles, user};
@@ -13,7 +13,10 @@ fn with_status(status: StatusFilter, query: ListQuery) -> ListQuery {
 pub async fn status_filter_and_total<R: TaskRepository>(store: R) {
     let alice = user("alice");
     let tasks = create_all(&store, &alice, &["a", "b", "c"]).await;
-    store.toggle_completed(&alice, tasks[1].id).await.unwrap();
+    store
+        .toggle_completed(&alice, tasks[1].id, &Precondition::Always)
+        .await
+        .unwrap();
     let mut done = new_task("d");
     done.completed = true;
     create(&store, &alice, &done).await;

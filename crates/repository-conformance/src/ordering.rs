@@ -1,6 +1,6 @@
 //! List order by every key in both directions, and pages that never skip nor repeat.
 
-use tasks_domain::{ListQuery, SortKey, SortOrder, TaskId};
+use tasks_domain::{ListQuery, Precondition, SortKey, SortOrder, TaskId};
 use tasks_ports::TaskRepository;
 
 use crate::support::{create_all, ids, list, paged, patch, titles, user};
@@ -52,10 +52,18 @@ pub async fn updated_order_both_directions<R: TaskRepository>(store: R) {
     let [a, b, c] = <[_; 3]>::try_from(create_all(&store, &alice, &["a", "b", "c"]).await)
         .expect("three tasks");
     store
-        .update(&alice, a.id, &patch(Some("a2"), None, None))
+        .update(
+            &alice,
+            a.id,
+            &patch(Some("a2"), None, None),
+            &Precondition::Always,
+        )
         .await
         .unwrap();
-    store.toggle_completed(&alice, b.id).await.unwrap();
+    store
+        .toggle_completed(&alice, b.id, &Precondition::Always)
+        .await
+        .unwrap();
 
     let default = list(&store, &alice, &sorted(SortKey::Updated, None)).await;
     assert_eq!(
@@ -143,9 +151,17 @@ pub async fn pages_concatenate_to_the_full_list<R: TaskRepository>(store: R) {
         &["same", "Same", "other", "same", "x", "X", "SAME"],
     )
     .await;
-    store.toggle_completed(&alice, tasks[1].id).await.unwrap();
     store
-        .update(&alice, tasks[4].id, &patch(Some("same"), None, None))
+        .toggle_completed(&alice, tasks[1].id, &Precondition::Always)
+        .await
+        .unwrap();
+    store
+        .update(
+            &alice,
+            tasks[4].id,
+            &patch(Some("same"), None, None),
+            &Precondition::Always,
+        )
         .await
         .unwrap();
 

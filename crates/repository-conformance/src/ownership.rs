@@ -1,6 +1,6 @@
 //! Another user's tasks: indistinguishable from missing ones, and untouched by the attempt.
 
-use tasks_domain::{ListQuery, StatusFilter};
+use tasks_domain::{ListQuery, Precondition, StatusFilter};
 use tasks_ports::TaskRepository;
 
 use crate::support::{
@@ -20,16 +20,19 @@ pub async fn other_users_tasks_are_invisible_and_unchanged<R: TaskRepository>(st
                 &bob,
                 secret.id,
                 &patch(Some("hijacked"), Some(None), Some(true)),
+                &Precondition::Always,
             )
             .await,
         "bob updates alice's task",
     );
     assert_not_found(
-        store.toggle_completed(&bob, secret.id).await,
+        store
+            .toggle_completed(&bob, secret.id, &Precondition::Always)
+            .await,
         "bob toggles alice's task",
     );
     assert_not_found(
-        store.delete(&bob, secret.id).await,
+        store.delete(&bob, secret.id, &Precondition::Always).await,
         "bob deletes alice's task",
     );
 

@@ -3,8 +3,9 @@
 use std::fmt::Debug;
 
 use tasks_domain::{
-    Description, Limit, ListQuery, NewTask, Offset, SearchText, Task, TaskId, TaskPage, TaskPatch,
-    Title, UserId,
+    Description, IdempotencyKey, IdempotentRequest, Limit, ListQuery, NewTask, Offset,
+    Precondition, RequestFingerprint, SearchText, Task, TaskId, TaskPage, TaskPatch, Title, UserId,
+    Version,
 };
 use tasks_ports::{TaskError, TaskRepository};
 
@@ -101,4 +102,32 @@ pub(crate) fn assert_not_found<T: Debug>(result: Result<T, TaskError>, call: &st
         matches!(result, Err(TaskError::NotFound)),
         "{call}: expected NotFound, got {result:?}"
     );
+}
+
+pub(crate) fn assert_precondition_failed<T: Debug>(
+    result: Result<T, TaskError>,
+    current: Version,
+    call: &str,
+) {
+    assert!(
+        matches!(result, Err(TaskError::PreconditionFailed { current: reported }) if reported == current),
+        "{call}: expected PreconditionFailed {{ current: {current} }}, got {result:?}"
+    );
+}
+
+/// `If-Match` with these versions.
+pub(crate) fn version_in(versions: &[Version]) -> Precondition {
+    Precondition::VersionIn(versions.to_vec())
+}
+
+pub(crate) fn idempotent(key: &str, fingerprint: &str) -> IdempotentRequest {
+    IdempotentRequest {
+        key: IdempotencyKey::parse(key).expect("a valid idempotency key"),
+        fingerprint: RequestFingerprint::new(fingerprint),
+    }
+}
+
+/// How many tasks `owner` has.
+pub(crate) async fn total(store: &impl TaskRepository, owner: &UserId) -> u64 {
+    list(store, owner, &ListQuery::default()).await.total
 }

@@ -1,7 +1,7 @@
 //! Each use case on its own: create, get, update, toggle, delete, ping.
 
 use chrono::{TimeDelta, Utc};
-use tasks_domain::{Description, ListQuery, NewTask, TaskId, Title};
+use tasks_domain::{Description, ListQuery, NewTask, Precondition, TaskId, Title};
 use tasks_ports::TaskRepository;
 
 use crate::support::{assert_not_found, create, described, list, new_task, patch, user};
@@ -53,7 +53,12 @@ pub async fn empty_and_absent_descriptions_stay_apart<R: TaskRepository>(store: 
     );
 
     let emptied = store
-        .update(&alice, absent.id, &patch(None, Some(Some("")), None))
+        .update(
+            &alice,
+            absent.id,
+            &patch(None, Some(Some("")), None),
+            &Precondition::Always,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -86,7 +91,10 @@ pub async fn update_changes_only_what_the_patch_names<R: TaskRepository>(store: 
     let alice = user("alice");
     let task = create(&store, &alice, &described("draft", "notes")).await;
     let update = async |patch| {
-        let updated = store.update(&alice, task.id, &patch).await.unwrap();
+        let updated = store
+            .update(&alice, task.id, &patch, &Precondition::Always)
+            .await
+            .unwrap();
         assert_eq!(store.get(&alice, task.id).await.unwrap(), updated);
         updated
     };
@@ -120,11 +128,21 @@ pub async fn update_moves_updated_at_not_created_at<R: TaskRepository>(store: R)
     let alice = user("alice");
     let task = create(&store, &alice, &new_task("draft")).await;
     let first = store
-        .update(&alice, task.id, &patch(Some("first"), None, None))
+        .update(
+            &alice,
+            task.id,
+            &patch(Some("first"), None, None),
+            &Precondition::Always,
+        )
         .await
         .unwrap();
     let second = store
-        .update(&alice, task.id, &patch(None, None, Some(false)))
+        .update(
+            &alice,
+            task.id,
+            &patch(None, None, Some(false)),
+            &Precondition::Always,
+        )
         .await
         .unwrap();
     assert_eq!(first.created_at, task.created_at);
@@ -147,7 +165,10 @@ pub async fn update_moves_updated_at_not_created_at<R: TaskRepository>(store: R)
 pub async fn toggle_flips_completed_and_moves_updated_at<R: TaskRepository>(store: R) {
     let alice = user("alice");
     let task = create(&store, &alice, &described("chore", "weekly")).await;
-    let done = store.toggle_completed(&alice, task.id).await.unwrap();
+    let done = store
+        .toggle_completed(&alice, task.id, &Precondition::Always)
+        .await
+        .unwrap();
     assert!(done.completed);
     assert!(done.updated_at > task.updated_at);
     assert_eq!(done.created_at, task.created_at);
@@ -157,7 +178,10 @@ pub async fn toggle_flips_completed_and_moves_updated_at<R: TaskRepository>(stor
     );
     assert_eq!(store.get(&alice, task.id).await.unwrap(), done);
 
-    let undone = store.toggle_completed(&alice, task.id).await.unwrap();
+    let undone = store
+        .toggle_completed(&alice, task.id, &Precondition::Always)
+        .await
+        .unwrap();
     assert!(!undone.completed);
     assert!(undone.updated_at > done.updated_at);
     assert_eq!(undone.created_at, task.created_at);
@@ -168,20 +192,39 @@ pub async fn toggle_flips_completed_and_moves_updated_at<R: TaskRepository>(stor
 pub async fn delete_returns_the_task_and_removes_it<R: TaskRepository>(store: R) {
     let alice = user("alice");
     let doomed = create(&store, &alice, &described("doomed", "bye")).await;
-    let doomed = store.toggle_completed(&alice, doomed.id).await.unwrap();
+    let doomed = store
+        .toggle_completed(&alice, doomed.id, &Precondition::Always)
+        .await
+        .unwrap();
     let kept = create(&store, &alice, &new_task("kept")).await;
 
-    assert_eq!(store.delete(&alice, doomed.id).await.unwrap(), doomed);
+    assert_eq!(
+        store
+            .delete(&alice, doomed.id, &Precondition::Always)
+            .await
+            .unwrap(),
+        doomed
+    );
     assert_not_found(store.get(&alice, doomed.id).await, "get after delete");
-    assert_not_found(store.delete(&alice, doomed.id).await, "second delete");
+    assert_not_found(
+        store.delete(&alice, doomed.id, &Precondition::Always).await,
+        "second delete",
+    );
     assert_not_found(
         store
-            .update(&alice, doomed.id, &patch(Some("back"), None, None))
+            .update(
+                &alice,
+                doomed.id,
+                &patch(Some("back"), None, None),
+                &Precondition::Always,
+            )
             .await,
         "update after delete",
     );
     assert_not_found(
-        store.toggle_completed(&alice, doomed.id).await,
+        store
+            .toggle_completed(&alice, doomed.id, &Precondition::Always)
+            .await,
         "toggle after delete",
     );
     let page = list(&store, &alice, &ListQuery::default()).await;
@@ -203,15 +246,25 @@ pub async fn ids_never_assigned_are_not_found<R: TaskRepository>(store: R) {
         assert_not_found(store.get(&alice, id).await, &format!("get {id}"));
         assert_not_found(
             store
-                .update(&alice, id, &patch(Some("x"), None, None))
+                .update(
+                    &alice,
+                    id,
+                    &patch(Some("x"), None, None),
+                    &Precondition::Always,
+                )
                 .await,
             &format!("update {id}"),
         );
         assert_not_found(
-            store.toggle_completed(&alice, id).await,
+            store
+                .toggle_completed(&alice, id, &Precondition::Always)
+                .await,
             &format!("toggle {id}"),
         );
-        assert_not_found(store.delete(&alice, id).await, &format!("delete {id}"));
+        assert_not_found(
+            store.delete(&alice, id, &Precondition::Always).await,
+            &format!("delete {id}"),
+        );
     }
     assert_eq!(store.get(&alice, task.id).await.unwrap(), task);
 }

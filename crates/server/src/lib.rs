@@ -3,6 +3,7 @@
 
 pub mod healthcheck;
 mod in_flight;
+mod key_purge;
 pub mod metrics;
 mod schema_gate;
 pub mod settings;

@@ -4,8 +4,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tasks_domain::{ListQuery, NewTask, Task, TaskId, TaskPage, TaskPatch, UserId};
-use tasks_ports::{TaskError, TaskRepository};
+use tasks_domain::{
+    IdempotentRequest, ListQuery, NewTask, Precondition, Task, TaskId, TaskPage, TaskPatch, UserId,
+};
+use tasks_ports::{Created, TaskError, TaskRepository};
 
 /// Whether the schema is known to be current; shared by every worker's repository.
 #[derive(Clone, Debug, Default)]
@@ -53,6 +55,16 @@ impl<R: TaskRepository> TaskRepository for UntilMigrated<R> {
         self.inner.create(owner, task).await
     }
 
+    async fn create_idempotent(
+        &self,
+        owner: &UserId,
+        task: &NewTask,
+        request: &IdempotentRequest,
+    ) -> Result<Created, TaskError> {
+        self.ready.check()?;
+        self.inner.create_idempotent(owner, task, request).await
+    }
+
     async fn get(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
         self.ready.check()?;
         self.inner.get(owner, id).await
@@ -63,19 +75,35 @@ impl<R: TaskRepository> TaskRepository for UntilMigrated<R> {
         owner: &UserId,
         id: TaskId,
         patch: &TaskPatch,
+        precondition: &Precondition,
     ) -> Result<Task, TaskError> {
         self.ready.check()?;
-        self.inner.update(owner, id, patch).await
+        self.inner.update(owner, id, patch, precondition).await
     }
 
-    async fn delete(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
+    async fn delete(
+        &self,
+        owner: &UserId,
+        id: TaskId,
+        precondition: &Precondition,
+    ) -> Result<Task, TaskError> {
         self.ready.check()?;
-        self.inner.delete(owner, id).await
+        self.inner.delete(owner, id, precondition).await
     }
 
-    async fn toggle_completed(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
+    async fn toggle_completed(
+        &self,
+        owner: &UserId,
+        id: TaskId,
+        precondition: &Precondition,
+    ) -> Result<Task, TaskError> {
         self.ready.check()?;
-        self.inner.toggle_completed(owner, id).await
+        self.inner.toggle_completed(owner, id, precondition).await
+    }
+
+    async fn purge_expired_keys(&self) -> Result<u64, TaskError> {
+        self.ready.check()?;
+        self.inner.purge_expired_keys().await
     }
 
     async fn ping(&self) -> Result<(), TaskError> {

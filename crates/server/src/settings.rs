@@ -55,6 +55,7 @@ pub struct Settings {
     pub auth: VerifierSettings,
     pub cors_origins: Vec<String>,
     pub metrics: MetricsSettings,
+    pub events: EventSettings,
     /// Settings that are legal but weaken a check; logged at startup.
     pub warnings: Vec<String>,
 }
@@ -82,6 +83,35 @@ pub struct ServerSettings {
     /// How long an idle keep-alive connection stays open.
     #[serde(rename = "keep_alive_secs", deserialize_with = "seconds")]
     pub keep_alive: Duration,
+}
+
+/// `[events]`: the live-update streams of one instance.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventSettings {
+    /// Open streams per user; the next one gets 429.
+    pub max_streams_per_user: usize,
+    /// Events a stream may fall behind by before it is closed.
+    pub buffer: usize,
+    /// A keep-alive comment at least this often, so proxies keep an idle stream open.
+    #[serde(rename = "heartbeat_secs", deserialize_with = "seconds")]
+    pub heartbeat: Duration,
+}
+
+impl EventSettings {
+    fn checked(self) -> Result<Self, SettingsError> {
+        for (key, value) in [
+            ("max_streams_per_user", self.max_streams_per_user),
+            ("buffer", self.buffer),
+            ("heartbeat_secs", self.heartbeat.as_secs() as usize),
+        ] {
+            if value == 0 {
+                return Err(SettingsError(format!(
+                    "invalid setting: events.{key} must be at least 1"
+                )));
+            }
+        }
+        Ok(self)
+    }
 }
 
 /// Which task store serves: PostgreSQL in production, or the embedded SQLite file.
@@ -165,6 +195,7 @@ impl Settings {
             auth: with_better_auth_defaults(sections.auth, own_keys.auth, &mut warnings),
             cors_origins: parse_origins(&sections.cors.origins)?,
             metrics: sections.metrics,
+            events: sections.events.checked()?,
             warnings,
         })
     }
@@ -178,6 +209,7 @@ struct Sections {
     auth: VerifierSettings,
     cors: CorsSettings,
     metrics: MetricsSettings,
+    events: EventSettings,
 }
 
 /// The keys of those sections that only the binary reads.
@@ -354,6 +386,23 @@ mod tests {
             database.connection.url.expose_secret()
         );
         assert!(database.migrate_on_start);
+        assert_eq!(settings.events.max_streams_per_user, 10);
+        assert_eq!(settings.events.heartbeat, Duration::from_secs(15));
+    }
+
+    #[test]
+    fn event_stream_bounds_must_be_positive() {
+        for key in [
+            "APP__EVENTS__MAX_STREAMS_PER_USER",
+            "APP__EVENTS__BUFFER",
+            "APP__EVENTS__HEARTBEAT_SECS",
+        ] {
+            let error = minimal(&[(key, "0")]).unwrap_err();
+            let named = key.trim_start_matches("APP__EVENTS__").to_lowercase();
+            assert!(error.to_string().contains(&named), "{error}");
+        }
+        let settings = minimal(&[("APP__EVENTS__MAX_STREAMS_PER_USER", "3")]).unwrap();
+        assert_eq!(settings.events.max_streams_per_user, 3);
     }
 
     #[test]
@@ -510,6 +559,14 @@ mod tests {
         let settings = Settings::load(&dir, &env).unwrap();
         assert_eq!(settings.server.host, "0.0.0.0");
         assert_eq!(settings.metrics.host, "0.0.0.0");
+        assert!(
+            !settings.auth.allow_plain_http_jwks,
+            "https only off loopback"
+        );
+        assert!(
+            minimal(&[]).unwrap().auth.allow_plain_http_jwks,
+            "locally anything"
+        );
     }
 
     #[test]

@@ -14,12 +14,14 @@ use secrecy::ExposeSecret;
 use tasks_auth_jwt::JwtVerifier;
 use tasks_http::BodyReadTimeout;
 use tasks_http::Draining;
+use tasks_http::EventHeartbeat;
 use tasks_http::metrics::RequestMetrics;
-use tasks_ports::{TaskRepository, TaskService};
-use tasks_store_postgres::{PostgresTaskRepository, run_migrations_within};
+use tasks_ports::{ChangeHub, StreamLimits, TaskRepository, TaskService};
+use tasks_store_postgres::{ChangeListener, PostgresTaskRepository, run_migrations_within};
 use tasks_store_sqlite::SqliteTaskRepository;
 
 use crate::in_flight::InFlight;
+use crate::key_purge::spawn_key_purge;
 use crate::metrics::MetricsEndpoint;
 use crate::schema_gate::{SchemaReady, UntilMigrated};
 use crate::settings::{DatabaseSettings, ServerSettings, Settings, StoreSettings};
@@ -47,6 +49,7 @@ pub struct Application {
     server: Server,
     in_flight: InFlight,
     draining: web::Data<Draining>,
+    changes: ChangeHub,
     drain_period: Duration,
     shutdown_timeout: Duration,
     metrics: Option<MetricsEndpoint>,
@@ -132,6 +135,7 @@ fn bind(server: &ServerSettings) -> Result<(TcpListener, u16), StartupError> {
 /// gives the repository that worker serves from.
 fn serve<R: TaskRepository>(
     repository_for_worker: impl Fn(usize) -> R + Send + Clone + 'static,
+    changes: ChangeHub,
     verifier: web::Data<JwtVerifier>,
     settings: &Settings,
     listener: TcpListener,
@@ -140,11 +144,15 @@ fn serve<R: TaskRepository>(
 ) -> std::io::Result<Server> {
     let origins = settings.cors_origins.clone();
     let body_read_timeout = BodyReadTimeout(settings.server.body_read_timeout);
+    let heartbeat = EventHeartbeat(settings.events.heartbeat);
     let metrics_enabled = settings.metrics.enabled;
     let started_workers = Arc::new(AtomicUsize::new(0));
     HttpServer::new(move || {
         let worker = started_workers.fetch_add(1, Ordering::Relaxed);
-        let service = web::Data::new(TaskService::new(repository_for_worker(worker)));
+        let service = web::Data::new(TaskService::new(
+            repository_for_worker(worker),
+            changes.clone(),
+        ));
         let in_flight = in_flight.clone();
         tasks_http::app(
             service,
@@ -153,6 +161,7 @@ fn serve<R: TaskRepository>(
             body_read_timeout,
         )
         .app_data(draining.clone())
+        .app_data(heartbeat)
         .wrap_fn(move |request, service| {
             let guard = in_flight.enter();
             let response = service.call(request);
@@ -207,6 +216,10 @@ impl Application {
         };
         let in_flight = InFlight::default();
         let draining = web::Data::new(Draining::default());
+        let changes = ChangeHub::new(StreamLimits {
+            per_user: settings.events.max_streams_per_user,
+            buffer: settings.events.buffer,
+        });
         let server = match &settings.store {
             StoreSettings::Postgres(database) => {
                 let repository = PostgresTaskRepository::connect(&database.connection)?;
@@ -215,6 +228,20 @@ impl Application {
                 } else {
                     SchemaReady::already()
                 };
+                // Notifications travel on a session of their own, on the direct URL:
+                // transaction poolers drop LISTEN. Serving starts after its first attempt,
+                // so that no stream opens before the listener could hear its changes.
+                ChangeListener::new(&database.connection, &database.migration_url)?
+                    .start(changes.clone())
+                    .await;
+                let (chores, ready, hub) =
+                    (repository.clone(), schema_ready.clone(), changes.clone());
+                spawn_key_purge(move || {
+                    TaskService::new(
+                        UntilMigrated::new(chores.for_chores(), ready.clone()),
+                        hub.clone(),
+                    )
+                });
                 tracing::info!(store = "postgres", "task store ready");
                 if let Some(metrics) = &mut metrics {
                     let connections = repository.connection_gauges();
@@ -232,6 +259,7 @@ impl Application {
                 };
                 serve(
                     for_worker,
+                    changes.clone(),
                     verifier,
                     settings,
                     listener,
@@ -241,12 +269,15 @@ impl Application {
                 .map_err(listen_error)?
             }
             StoreSettings::Sqlite { path } => {
-                let repository = SqliteTaskRepository::open(path)?;
+                let repository = SqliteTaskRepository::open(path)?.announcing_to(changes.clone());
                 tracing::info!(store = "sqlite", path = %path.display(), "task store ready");
+                let (chores, hub) = (repository.clone(), changes.clone());
+                spawn_key_purge(move || TaskService::new(chores.clone(), hub.clone()));
                 // One file, one writer: every worker shares the same repository.
                 let shared = move |_worker| repository.clone();
                 serve(
                     shared,
+                    changes.clone(),
                     verifier,
                     settings,
                     listener,
@@ -267,6 +298,7 @@ impl Application {
             server,
             in_flight,
             draining,
+            changes,
             drain_period: settings.server.drain_period,
             shutdown_timeout: settings.server.shutdown_timeout,
             metrics,
@@ -306,6 +338,9 @@ impl Application {
             tracing::info!(drain_period = ?self.drain_period, "not ready; serving until the drain period ends");
             tokio::time::sleep(self.drain_period).await;
         }
+        // Event streams never finish by themselves: end them, and their clients reconnect
+        // to another instance.
+        self.changes.close_all();
         handle.pause().await;
         if !self.in_flight.drained_within(self.shutdown_timeout).await {
             tracing::warn!("requests still in flight after the shutdown timeout are dropped");

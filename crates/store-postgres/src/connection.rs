@@ -25,13 +25,47 @@ const KEEPALIVE_RETRIES: u32 = 3;
 /// error), and the server still stops the abandoned statement soon after.
 const SERVER_TIMEOUT_GRACE: Duration = Duration::from_secs(1);
 
+/// What a session is for, shown in its `application_name` in `pg_stat_activity`, so that an
+/// operator can tell a replica's request connections from its listener and its chores. The
+/// name is the URL's `application_name` when it has one, else `tasks-api`; sessions other
+/// than request connections add their role to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionRole {
+    /// Connections that serve requests: the name itself.
+    Requests,
+    /// The session that runs migrations: `… migrations`.
+    Migrations,
+    /// The session that listens for task changes: `… listener`.
+    Listener,
+    /// The connection that background chores (the key purge) open and close: `… chores`.
+    Chores,
+}
+
+impl SessionRole {
+    /// The name sessions get when the URL names none.
+    pub const DEFAULT_NAME: &str = "tasks-api";
+
+    /// The `application_name` of sessions in this role, for a URL that names them `base`.
+    pub fn application_name(self, base: &str) -> String {
+        match self {
+            Self::Requests => base.to_owned(),
+            Self::Migrations => format!("{base} migrations"),
+            Self::Listener => format!("{base} listener"),
+            Self::Chores => format!("{base} chores"),
+        }
+    }
+}
+
 /// A parsed database URL and the bounds that every connection made from it gets.
+#[derive(Clone)]
 pub(crate) struct ConnectionRecipe {
     config: tokio_postgres::Config,
     tls: MakeRustlsConnect,
     connect_timeout: Duration,
     statement_timeout: Option<Duration>,
     transaction_pooler: bool,
+    /// The URL's `application_name`, or [`SessionRole::DEFAULT_NAME`].
+    base_name: String,
 }
 
 impl ConnectionRecipe {
@@ -42,6 +76,7 @@ impl ConnectionRecipe {
     /// `pgbouncer=true`.
     pub(crate) fn parse(
         url: &str,
+        role: SessionRole,
         connect_timeout: Duration,
         statement_timeout: Option<Duration>,
         transaction_pooler: bool,
@@ -54,7 +89,12 @@ impl ConnectionRecipe {
         }
         let tls_policy = tls_parameters.policy(config.get_ssl_mode());
         let tls = tls::connector(&tls_policy.verification)?;
+        let base_name = config
+            .get_application_name()
+            .unwrap_or(SessionRole::DEFAULT_NAME)
+            .to_owned();
         config
+            .application_name(role.application_name(&base_name))
             .ssl_mode(tls_policy.negotiation)
             .connect_timeout(connect_timeout)
             .keepalives(true)
@@ -67,7 +107,17 @@ impl ConnectionRecipe {
             connect_timeout,
             statement_timeout,
             transaction_pooler: transaction_pooler || pooler_flag,
+            base_name,
         })
+    }
+
+    /// The same recipe for sessions in another role.
+    pub(crate) fn in_role(&self, role: SessionRole) -> Self {
+        let mut recipe = self.clone();
+        recipe
+            .config
+            .application_name(role.application_name(&self.base_name));
+        recipe
     }
 
     /// Whether connections go through a transaction-mode pooler, which may run each
@@ -135,6 +185,28 @@ impl ConnectionRecipe {
         Ok(connection)
     }
 
+    /// A plain tokio-postgres session (for `LISTEN`, which Diesel does not speak), within the
+    /// connect timeout. Its connection must be polled for the client to make progress.
+    pub(crate) async fn open_session(
+        &self,
+    ) -> Result<
+        (
+            Client,
+            Connection<Socket, impl TlsStream + Unpin + Send + 'static>,
+        ),
+        ConnectionError,
+    > {
+        let connect = self.config.connect(self.tls.clone());
+        match tokio::time::timeout(self.connect_timeout, connect).await {
+            Ok(Ok(session)) => Ok(session),
+            Ok(Err(error)) => Err(errors::from_connect(&error, &self.host_names())),
+            Err(_) => Err(ConnectionError::BadConnection(format!(
+                "no connection within {:?}",
+                self.connect_timeout
+            ))),
+        }
+    }
+
     /// The hosts that connections go to, for messages.
     fn host_names(&self) -> String {
         let names: Vec<String> = self
@@ -194,7 +266,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    ConnectionRecipe::parse(url, TIMEOUT, None, false),
+                    ConnectionRecipe::parse(url, SessionRole::Requests, TIMEOUT, None, false),
                     Err(SetupError::InvalidUrl(_))
                 ),
                 "{url}"
@@ -205,7 +277,13 @@ mod tests {
     #[test]
     fn a_url_without_host_is_refused() {
         assert!(matches!(
-            ConnectionRecipe::parse("postgres:///tasks", TIMEOUT, None, false),
+            ConnectionRecipe::parse(
+                "postgres:///tasks",
+                SessionRole::Requests,
+                TIMEOUT,
+                None,
+                false
+            ),
             Err(SetupError::MissingHost)
         ));
     }
@@ -214,6 +292,7 @@ mod tests {
     fn the_tls_parameters_are_applied_and_the_rest_is_parsed() {
         let recipe = ConnectionRecipe::parse(
             "postgres://h/db?sslmode=verify-full&channel_binding=require",
+            SessionRole::Requests,
             TIMEOUT,
             None,
             false,
@@ -221,19 +300,33 @@ mod tests {
         .unwrap();
         assert_eq!(recipe.config.get_ssl_mode(), SslMode::Require);
         assert_eq!(recipe.config.get_channel_binding(), ChannelBinding::Require);
-        let recipe = ConnectionRecipe::parse("postgres://h/db", TIMEOUT, None, false).unwrap();
+        let recipe = ConnectionRecipe::parse(
+            "postgres://h/db",
+            SessionRole::Requests,
+            TIMEOUT,
+            None,
+            false,
+        )
+        .unwrap();
         assert_eq!(recipe.config.get_ssl_mode(), SslMode::Prefer);
     }
 
     #[test]
     fn tls_setting_mistakes_are_refused() {
         assert!(matches!(
-            ConnectionRecipe::parse("postgres://h/db?sslmode=allow", TIMEOUT, None, false),
+            ConnectionRecipe::parse(
+                "postgres://h/db?sslmode=allow",
+                SessionRole::Requests,
+                TIMEOUT,
+                None,
+                false
+            ),
             Err(SetupError::InvalidSslMode(_))
         ));
         assert!(matches!(
             ConnectionRecipe::parse(
                 "postgres://h/db?sslmode=verify-ca&sslrootcert=/nonexistent.pem",
+                SessionRole::Requests,
                 TIMEOUT,
                 None,
                 false
@@ -244,9 +337,14 @@ mod tests {
 
     #[test]
     fn bounds_apply_to_every_connection() {
-        let recipe =
-            ConnectionRecipe::parse("postgres://u:p@h:5433/db", TIMEOUT, Some(TIMEOUT), false)
-                .unwrap();
+        let recipe = ConnectionRecipe::parse(
+            "postgres://u:p@h:5433/db",
+            SessionRole::Requests,
+            TIMEOUT,
+            Some(TIMEOUT),
+            false,
+        )
+        .unwrap();
         assert_eq!(recipe.config.get_connect_timeout(), Some(&TIMEOUT));
         assert!(recipe.config.get_keepalives());
         assert_eq!(recipe.config.get_keepalives_idle(), KEEPALIVE_IDLE);
@@ -255,10 +353,17 @@ mod tests {
 
     #[test]
     fn a_transaction_pooler_is_named_by_the_setting_or_the_url() {
-        let by_setting =
-            ConnectionRecipe::parse("postgres://h/db", TIMEOUT, Some(TIMEOUT), true).unwrap();
+        let by_setting = ConnectionRecipe::parse(
+            "postgres://h/db",
+            SessionRole::Requests,
+            TIMEOUT,
+            Some(TIMEOUT),
+            true,
+        )
+        .unwrap();
         let by_url = ConnectionRecipe::parse(
             "postgres://h/db?pgbouncer=true&sslmode=disable",
+            SessionRole::Requests,
             TIMEOUT,
             Some(TIMEOUT),
             false,

@@ -21,8 +21,11 @@
 //! database of its own.
 
 mod certificate_verifiers;
+mod change_listener;
 mod connection;
 mod errors;
+mod guard;
+mod idempotency;
 mod listing;
 pub mod metrics;
 mod migrations;
@@ -39,6 +42,8 @@ mod ssl_mode;
 pub mod testing;
 mod tls;
 
+pub use change_listener::ChangeListener;
+pub use connection::SessionRole;
 pub use errors::SetupError;
 pub use migrations::{MigrationError, run_migrations, run_migrations_within};
 pub use repository::PostgresTaskRepository;

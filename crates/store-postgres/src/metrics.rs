@@ -1,5 +1,6 @@
 //! What the store reports through the `metrics` facade: its connections by state, the
-//! waits for a pooled one, and its errors and timeouts by kind.
+//! waits for a pooled one, its errors and timeouts by kind, and the change listener's
+//! reconnects.
 
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
@@ -16,6 +17,7 @@ const MAX_CONNECTIONS: &str = "tasks_db_max_connections";
 const POOL_WAITING: &str = "tasks_db_pool_waiting";
 const POOL_WAIT: &str = "tasks_db_pool_wait_seconds";
 const ERRORS: &str = "tasks_db_errors_total";
+const LISTENER_RECONNECTS: &str = "tasks_db_listener_reconnects_total";
 
 /// Registers the help text of the store's metrics with the installed recorder.
 pub fn describe() {
@@ -42,6 +44,16 @@ pub fn describe() {
         "Database errors by kind: pool_wait_timeout, connect_timeout, connect_failed, \
          statement_timeout, connection_lost, query, pool_closed, unexpected."
     );
+    describe_counter!(
+        LISTENER_RECONNECTS,
+        "Times the change listener listened again after its session was lost or could not \
+         be opened; each time, every open event stream was told to re-read."
+    );
+}
+
+/// Counts one return of the change listener after changes may have gone unannounced.
+pub(crate) fn count_listener_reconnect() {
+    metrics::counter!(LISTENER_RECONNECTS).increment(1);
 }
 
 /// A failure worth counting; `NotFound` is an answer, not one of these.

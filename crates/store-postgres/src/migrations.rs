@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 
 use crate::PostgresSettings;
 use crate::SetupError;
-use crate::connection::ConnectionRecipe;
+use crate::connection::{ConnectionRecipe, SessionRole};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
@@ -57,7 +57,8 @@ pub async fn run_migrations_within(
     connect_timeout: Duration,
 ) -> Result<Vec<String>, MigrationError> {
     // No statement timeout: waiting for the lock while another replica migrates is fine.
-    let recipe = ConnectionRecipe::parse(url, connect_timeout, None, false)?;
+    let recipe =
+        ConnectionRecipe::parse(url, SessionRole::Migrations, connect_timeout, None, false)?;
     if recipe.through_transaction_pooler() {
         return Err(MigrationError::ThroughTransactionPooler);
     }

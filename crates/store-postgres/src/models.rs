@@ -2,11 +2,15 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use tasks_domain::{Description, DomainError, NewTask, Task, TaskId, TaskPatch, Title, UserId};
+use serde::Deserialize;
+use tasks_domain::{
+    Description, DomainError, NewTask, Task, TaskId, TaskPatch, Title, UserId, Version,
+};
 
 use crate::schema::tasks;
 
-#[derive(Debug, Queryable, Selectable)]
+/// A row as Diesel reads it, and as the change notifications carry it (`row_to_json`).
+#[derive(Debug, Queryable, Selectable, QueryableByName, Deserialize)]
 #[diesel(table_name = tasks, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct TaskRow {
     id: i64,
@@ -16,6 +20,13 @@ pub(crate) struct TaskRow {
     completed: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    version: i64,
+}
+
+impl TaskRow {
+    pub(crate) fn id(&self) -> i64 {
+        self.id
+    }
 }
 
 /// A stored row that breaks a domain rule, e.g. one written by hand.
@@ -51,6 +62,7 @@ impl TryFrom<TaskRow> for Task {
             completed: row.completed,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            version: Version::new(row.version),
         })
     }
 }

@@ -6,36 +6,45 @@
 //! query id, so the connection's statement cache keys it by its SQL text, which is right for
 //! optional changesets too: each distinct set of changed columns is prepared once.
 
-use diesel::dsl::{AsSelect, Eq, now};
+use diesel::dsl::{Add, AsSelect, Eq, now};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AsChangeset, AstPass, Query, QueryFragment, QueryId};
-use tasks_domain::{TaskId, UserId};
 
+use crate::guard::Guard;
 use crate::models::TaskRow;
-use crate::ownership::{OwnedBy, owned_by};
 use crate::schema::tasks;
 
-/// `UPDATE tasks SET <changes>, updated_at = now WHERE <owned_by> RETURNING <TaskRow>`.
+/// `UPDATE tasks SET <changes>, updated_at = now, version = version + 1 WHERE <guard>
+/// RETURNING <TaskRow>`.
 pub(crate) struct OwnedTaskUpdate<'a, C> {
     changes: C,
-    filter: OwnedBy<'a>,
+    filter: Guard<'a>,
     returning: AsSelect<TaskRow, Pg>,
 }
 
-/// Sets `changes` on task `id` if `owner` owns it, moves its `updated_at`, and returns the
-/// updated row.
+/// What every update sets besides its own changes.
+type Touched = (
+    Eq<tasks::updated_at, now>,
+    Eq<tasks::version, Add<tasks::version, i64>>,
+);
+
+/// Sets `changes` on the task that `filter` admits, moves its `updated_at` and `version`,
+/// and returns the updated row.
 pub(crate) fn update_owned_task<C>(
-    owner: &UserId,
-    id: TaskId,
+    filter: Guard<'_>,
     changes: C,
-) -> OwnedTaskUpdate<'_, <(C, Eq<tasks::updated_at, now>) as AsChangeset>::Changeset>
+) -> OwnedTaskUpdate<'_, <(C, Touched) as AsChangeset>::Changeset>
 where
-    (C, Eq<tasks::updated_at, now>): AsChangeset<Target = tasks::table>,
+    (C, Touched): AsChangeset<Target = tasks::table>,
 {
+    let touched = (
+        tasks::updated_at.eq(now),
+        tasks::version.eq(tasks::version + 1_i64),
+    );
     OwnedTaskUpdate {
-        changes: (changes, tasks::updated_at.eq(now)).as_changeset(),
-        filter: owned_by(owner, id),
+        changes: (changes, touched).as_changeset(),
+        filter,
         returning: TaskRow::as_select(),
     }
 }
@@ -67,13 +76,15 @@ mod tests {
     use diesel::sql_types::BigInt;
     use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
+    use tasks_domain::{Precondition, TaskId, UserId};
+
     use super::*;
+    use crate::guard::guard;
     use crate::testing::TestDatabase;
 
     fn toggle(owner: &UserId) -> OwnedTaskUpdate<'_, impl QueryFragment<Pg>> {
         update_owned_task(
-            owner,
-            TaskId::new(7),
+            guard(owner, TaskId::new(7), &Precondition::Always),
             tasks::completed.eq(not(tasks::completed)),
         )
     }
@@ -84,11 +95,11 @@ mod tests {
         let sql = diesel::debug_query::<Pg, _>(&toggle(&owner)).to_string();
         assert!(
             sql.starts_with(
-                r#"UPDATE "tasks" SET "completed" =  NOT ("tasks"."completed"), "updated_at" = CURRENT_TIMESTAMP WHERE (("tasks"."id" = $1) AND ("tasks"."user_id" = $2)) RETURNING "tasks"."id", "tasks"."user_id","#
+                r#"UPDATE "tasks" SET "completed" =  NOT ("tasks"."completed"), "updated_at" = CURRENT_TIMESTAMP, "version" = ("tasks"."version" + $1) WHERE (("tasks"."id" = $2) AND ("tasks"."user_id" = $3)) RETURNING "tasks"."id", "tasks"."user_id","#
             ),
             "{sql}"
         );
-        assert!(sql.ends_with(r#"-- binds: [7, "alice"]"#), "{sql}");
+        assert!(sql.ends_with(r#"-- binds: [1, 7, "alice"]"#), "{sql}");
     }
 
     #[derive(QueryableByName)]

@@ -13,11 +13,16 @@ use diesel_async::pooled_connection::{
 };
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use secrecy::ExposeSecret;
-use tasks_domain::{ListQuery, NewTask, Task, TaskId, TaskPage, TaskPatch, UserId};
-use tasks_ports::{TaskError, TaskRepository};
+use tasks_domain::{
+    IdempotentRequest, ListQuery, NewTask, Precondition, Task, TaskId, TaskPage, TaskPatch, UserId,
+    Version,
+};
+use tasks_ports::{Created, TaskError, TaskRepository};
 
-use crate::connection::ConnectionRecipe;
+use crate::connection::{ConnectionRecipe, SessionRole};
 use crate::errors::{self, StatementTimedOut};
+use crate::guard::guard;
+use crate::idempotency::{self, KeyOutcome};
 use crate::metrics::{ConnectionGauges, ErrorKind, pool_wait_histogram};
 use crate::models::{NewTaskRow, TaskChanges, TaskRow};
 use crate::owned_update::update_owned_task;
@@ -56,6 +61,7 @@ impl PostgresTaskRepository {
     pub fn connect(settings: &PostgresSettings) -> Result<Self, SetupError> {
         let recipe = Arc::new(ConnectionRecipe::parse(
             settings.url.expose_secret(),
+            SessionRole::Requests,
             settings.connect_timeout,
             Some(settings.statement_timeout),
             settings.transaction_pooler,
@@ -80,6 +86,21 @@ impl PostgresTaskRepository {
                 ..self.settings.clone()
             },
             self.gauges.clone(),
+        )
+    }
+
+    /// The same database through one connection of its own, named as a chore's in
+    /// `pg_stat_activity` and left out of the request pool's gauges. It opens when first
+    /// used and closes when the last clone is dropped, so a chore that runs now and then
+    /// holds no session in between.
+    pub fn for_chores(&self) -> Self {
+        Self::from_recipe(
+            Arc::new(self.recipe.in_role(SessionRole::Chores)),
+            PostgresSettings {
+                max_connections: 1,
+                ..self.settings.clone()
+            },
+            ConnectionGauges::new(1),
         )
     }
 
@@ -140,6 +161,8 @@ impl PostgresTaskRepository {
         let mut connection = connection.map_err(errors::from_pool)?;
         let outcome = match &self.statement_transaction {
             Some(begin) => {
+                let statement =
+                    async |connection: &mut AsyncPgConnection| statement(&mut &*connection).await;
                 self.within_deadline(in_transaction(&mut connection, begin, statement))
                     .await
             }
@@ -150,6 +173,64 @@ impl PostgresTaskRepository {
                 drop(Object::take(connection));
             }
         })
+    }
+
+    /// Runs `work` in one transaction on a pooled connection, within the statement timeout
+    /// as a whole.
+    async fn run_transaction<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut AsyncPgConnection) -> QueryResult<T>,
+    ) -> Result<T, TaskError> {
+        let asked = Instant::now();
+        let connection = self.pool.get().await;
+        self.pool_wait.record(asked.elapsed());
+        let mut connection = connection.map_err(errors::from_pool)?;
+        let begin = self.statement_transaction.as_deref().unwrap_or("BEGIN");
+        self.within_deadline(in_transaction(&mut connection, begin, work))
+            .await
+            .inspect_err(|error| {
+                if matches!(error, TaskError::Unavailable(_)) {
+                    drop(Object::take(connection));
+                }
+            })
+    }
+
+    /// Why a guarded write changed no row: no such task of `owner`'s, or (with a
+    /// precondition) a version it does not admit.
+    async fn refusal(&self, owner: &UserId, id: TaskId, precondition: &Precondition) -> TaskError {
+        if precondition.versions().is_none() {
+            return TaskError::NotFound;
+        }
+        let current = self
+            .run_pooled(async |connection| {
+                owned_task(owner, id)
+                    .select(tasks::version)
+                    .get_result::<i64>(connection)
+                    .await
+                    .optional()
+            })
+            .await;
+        match current {
+            Ok(Some(version)) => TaskError::PreconditionFailed {
+                current: Version::new(version),
+            },
+            Ok(None) => TaskError::NotFound,
+            Err(error) => error,
+        }
+    }
+
+    /// The row a guarded write returned, or why there was none.
+    async fn written(
+        &self,
+        row: Option<TaskRow>,
+        owner: &UserId,
+        id: TaskId,
+        precondition: &Precondition,
+    ) -> Result<Task, TaskError> {
+        match row {
+            Some(row) => to_task(row),
+            None => Err(self.refusal(owner, id, precondition).await),
+        }
     }
 
     /// Runs `statement` on the shared read session, or on a pooled connection when there is
@@ -195,10 +276,10 @@ impl PostgresTaskRepository {
 async fn in_transaction<T>(
     connection: &mut AsyncPgConnection,
     begin: &str,
-    statement: impl Statement<T>,
+    work: impl AsyncFnOnce(&mut AsyncPgConnection) -> QueryResult<T>,
 ) -> QueryResult<T> {
     AnsiTransactionManager::begin_transaction_sql(connection, begin).await?;
-    match statement(&mut &*connection).await {
+    match work(connection).await {
         Ok(value) => AnsiTransactionManager::commit_transaction(connection)
             .await
             .map(|()| value),
@@ -266,6 +347,36 @@ impl TaskRepository for PostgresTaskRepository {
         to_task(row)
     }
 
+    async fn create_idempotent(
+        &self,
+        owner: &UserId,
+        task: &NewTask,
+        request: &IdempotentRequest,
+    ) -> Result<Created, TaskError> {
+        let outcome = self
+            .run_transaction(async |connection| {
+                idempotency::create_once(connection, owner, task, request).await
+            })
+            .await?;
+        match outcome {
+            KeyOutcome::Created(row) => Ok(Created {
+                task: to_task(row)?,
+                replayed: false,
+            }),
+            KeyOutcome::Stored { fingerprint, task } => {
+                if fingerprint == request.fingerprint.as_str() {
+                    Ok(Created {
+                        task: to_task(task)?,
+                        replayed: true,
+                    })
+                } else {
+                    Err(TaskError::IdempotencyKeyReused)
+                }
+            }
+            KeyOutcome::Busy => Err(TaskError::IdempotencyKeyInFlight),
+        }
+    }
+
     async fn get(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
         let row = self
             .run_read(async |connection| {
@@ -283,39 +394,71 @@ impl TaskRepository for PostgresTaskRepository {
         owner: &UserId,
         id: TaskId,
         patch: &TaskPatch,
+        precondition: &Precondition,
     ) -> Result<Task, TaskError> {
         let row = self
             .run_pooled(async |connection| {
-                update_owned_task(owner, id, TaskChanges::from(patch))
+                update_owned_task(guard(owner, id, precondition), TaskChanges::from(patch))
                     .get_result(connection)
                     .await
+                    .optional()
             })
             .await?;
-        to_task(row)
+        self.written(row, owner, id, precondition).await
     }
 
-    async fn delete(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
+    async fn delete(
+        &self,
+        owner: &UserId,
+        id: TaskId,
+        precondition: &Precondition,
+    ) -> Result<Task, TaskError> {
         let row = self
             .run_pooled(async |connection| {
-                diesel::delete(owned_task(owner, id))
+                diesel::delete(tasks::table.filter(guard(owner, id, precondition)))
                     .returning(TaskRow::as_returning())
                     .get_result(connection)
                     .await
+                    .optional()
             })
             .await?;
-        to_task(row)
+        self.written(row, owner, id, precondition).await
     }
 
-    async fn toggle_completed(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
+    async fn toggle_completed(
+        &self,
+        owner: &UserId,
+        id: TaskId,
+        precondition: &Precondition,
+    ) -> Result<Task, TaskError> {
         // One statement: concurrent toggles serialize on the row lock, none is lost.
         let row = self
             .run_pooled(async |connection| {
-                update_owned_task(owner, id, tasks::completed.eq(not(tasks::completed)))
-                    .get_result(connection)
-                    .await
+                update_owned_task(
+                    guard(owner, id, precondition),
+                    tasks::completed.eq(not(tasks::completed)),
+                )
+                .get_result(connection)
+                .await
+                .optional()
             })
             .await?;
-        to_task(row)
+        self.written(row, owner, id, precondition).await
+    }
+
+    async fn purge_expired_keys(&self) -> Result<u64, TaskError> {
+        // Small batches, each a statement of its own: no long lock, no timeout.
+        const BATCH: i64 = 1000;
+        let mut purged = 0;
+        loop {
+            let deleted = self
+                .run_pooled(async |connection| idempotency::purge_expired(connection, BATCH).await)
+                .await?;
+            purged += deleted as u64;
+            if (deleted as i64) < BATCH {
+                return Ok(purged);
+            }
+        }
     }
 
     async fn ping(&self) -> Result<(), TaskError> {

@@ -12,5 +12,6 @@ diesel::table! {
         completed -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        version -> Int8,
     }
 }

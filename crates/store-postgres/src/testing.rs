@@ -24,7 +24,7 @@ use std::{env, process, thread};
 use tokio::sync::OnceCell;
 use tokio_postgres::{Client, NoTls};
 
-use crate::run_migrations;
+use crate::{SessionRole, run_migrations};
 
 pub use pgbouncer::PgBouncer;
 
@@ -122,12 +122,28 @@ impl TestDatabase {
     ///
     /// When the server cannot be asked.
     pub async fn sessions(&self) -> i64 {
+        self.count_sessions(None).await
+    }
+
+    /// How many sessions in `role` (named from [`SessionRole::DEFAULT_NAME`]) are connected
+    /// to this database now.
+    ///
+    /// # Panics
+    ///
+    /// When the server cannot be asked.
+    pub async fn sessions_in_role(&self, role: SessionRole) -> i64 {
+        let name = role.application_name(SessionRole::DEFAULT_NAME);
+        self.count_sessions(Some(&name)).await
+    }
+
+    async fn count_sessions(&self, application_name: Option<&str>) -> i64 {
         let count = async {
             let admin = connect(&self.server_url).await?;
             let row = admin
                 .query_one(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
-                    &[&self.name],
+                    "SELECT count(*) FROM pg_stat_activity \
+                     WHERE datname = $1 AND ($2::text IS NULL OR application_name = $2)",
+                    &[&self.name, &application_name],
                 )
                 .await?;
             Ok::<i64, Failure>(row.get(0))

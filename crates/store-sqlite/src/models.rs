@@ -1,10 +1,14 @@
-//! Rows of `tasks` as Diesel reads and writes them, and their mapping to domain values.
+//! Rows of `tasks` and `idempotency_keys` as Diesel reads and writes them, and their
+//! mapping to domain values.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use tasks_domain::{Description, DomainError, NewTask, Task, TaskId, TaskPatch, Title, UserId};
+use tasks_domain::{
+    Description, DomainError, IdempotentRequest, NewTask, Task, TaskId, TaskPatch, Title, UserId,
+    Version,
+};
 
-use crate::schema::tasks;
+use crate::schema::{idempotency_keys, tasks};
 
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = tasks, check_for_backend(diesel::sqlite::Sqlite))]
@@ -16,6 +20,49 @@ pub(crate) struct TaskRow {
     completed: bool,
     created_at: i64,
     updated_at: i64,
+    version: i64,
+}
+
+impl TaskRow {
+    /// The row that keeps this task, as created, for repeats of `request` until
+    /// `expires_at` (microseconds since the Unix epoch).
+    pub(crate) fn kept_for<'a>(
+        &'a self,
+        request: &'a IdempotentRequest,
+        expires_at: i64,
+    ) -> KeptCreateRow<'a> {
+        KeptCreateRow {
+            user_id: &self.user_id,
+            key: request.key.as_str(),
+            fingerprint: request.fingerprint.as_str(),
+            task_id: self.id,
+            title: &self.title,
+            description: self.description.as_deref(),
+            completed: self.completed,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+            expires_at,
+        }
+    }
+}
+
+/// A create kept with its idempotency key: the request's fingerprint and the task as it was
+/// created.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+pub(crate) struct KeptCreateRow<'a> {
+    user_id: &'a str,
+    key: &'a str,
+    fingerprint: &'a str,
+    task_id: i64,
+    title: &'a str,
+    description: Option<&'a str>,
+    completed: bool,
+    created_at: i64,
+    updated_at: i64,
+    version: i64,
+    expires_at: i64,
 }
 
 /// A stored row that breaks a domain rule, e.g. one written by hand.
@@ -54,6 +101,7 @@ impl TryFrom<TaskRow> for Task {
             completed: row.completed,
             created_at: instant(row.created_at, "created_at")?,
             updated_at: instant(row.updated_at, "updated_at")?,
+            version: Version::new(row.version),
         })
     }
 }
@@ -68,6 +116,7 @@ pub(crate) struct NewTaskRow<'a> {
     completed: bool,
     created_at: i64,
     updated_at: i64,
+    version: i64,
 }
 
 impl<'a> NewTaskRow<'a> {
@@ -80,6 +129,7 @@ impl<'a> NewTaskRow<'a> {
             completed: task.completed,
             created_at: now,
             updated_at: now,
+            version: Version::FIRST.get(),
         }
     }
 }

@@ -2,28 +2,25 @@ use std::fmt;
 use std::fs;
 use std::path::Path;
 
-use chrono::Utc;
-use diesel::dsl::not;
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
-use tasks_domain::{ListQuery, NewTask, Task, TaskId, TaskPage, TaskPatch, UserId};
-use tasks_ports::{TaskError, TaskRepository};
+use tasks_domain::{
+    IdempotentRequest, ListQuery, NewTask, Precondition, Task, TaskId, TaskPage, TaskPatch, UserId,
+};
+use tasks_ports::{ChangeHub, Created, TaskError, TaskRepository};
 
 use crate::connection::{self, Role};
-use crate::errors;
-use crate::models::{NewTaskRow, TaskChanges, TaskRow};
-use crate::pool::{self, AsyncSqliteConnection, READERS, SqlitePool};
-use crate::schema::tasks;
-use crate::sql_functions::later_of;
+use crate::pool::{self, READERS, SqlitePool};
 use crate::url::IN_MEMORY;
-use crate::{SetupError, listing, migrations};
+use crate::{SetupError, migrations};
 
-/// Tasks in an SQLite database, one SQL statement per use case. Writes go through one
-/// connection, reads through a few others.
+mod use_cases;
+
+/// Tasks in an SQLite database. Each write is one statement (one transaction for a create
+/// with an idempotency key) on the one writer connection; reads go through a few others.
 #[derive(Clone)]
 pub struct SqliteTaskRepository {
     writer: SqlitePool,
     readers: SqlitePool,
+    changes: Option<ChangeHub>,
 }
 
 impl SqliteTaskRepository {
@@ -51,6 +48,7 @@ impl SqliteTaskRepository {
         Ok(Self {
             writer: pool::build(database, Role::Writer, 1),
             readers: pool::build(database, Role::Reader, READERS),
+            changes: None,
         })
     }
 
@@ -61,113 +59,56 @@ impl SqliteTaskRepository {
         Self {
             writer: only.clone(),
             readers: only,
+            changes: None,
         }
     }
 
-    async fn read<T>(
-        &self,
-        statement: impl AsyncFnOnce(&mut AsyncSqliteConnection) -> QueryResult<T>,
-    ) -> Result<T, TaskError> {
-        run(&self.readers, statement).await
-    }
-
-    async fn write<T>(
-        &self,
-        statement: impl AsyncFnOnce(&mut AsyncSqliteConnection) -> QueryResult<T>,
-    ) -> Result<T, TaskError> {
-        run(&self.writer, statement).await
+    /// Announces every committed write to `changes` (this process's streams: the file has
+    /// no way to tell other processes).
+    pub fn announcing_to(self, changes: ChangeHub) -> Self {
+        Self {
+            changes: Some(changes),
+            ..self
+        }
     }
 }
 
-/// Runs `statement` on a connection of `pool`. A statement waits at most the busy timeout
-/// for locks and otherwise only for local disk, so it needs no deadline of its own.
-async fn run<T>(
-    pool: &SqlitePool,
-    statement: impl AsyncFnOnce(&mut AsyncSqliteConnection) -> QueryResult<T>,
+/// Runs `call` on a task of its own, to its end even when the caller stops waiting (a
+/// client that hung up). A write cancelled between its commit and its announcement would go
+/// unannounced, and one cancelled inside its transaction would leave that open; and
+/// diesel-async makes a cancelled statement wait for SQLite by blocking the thread, which
+/// panics on a current-thread runtime such as each of actix-web's workers.
+async fn on_own_task<T: Send + 'static>(
+    call: impl Future<Output = Result<T, TaskError>> + Send + 'static,
 ) -> Result<T, TaskError> {
-    let mut connection = pool.get().await.map_err(errors::from_pool)?;
-    statement(&mut connection).await.map_err(errors::from_query)
-}
-
-/// Now, as stored: whole microseconds since the Unix epoch.
-fn now() -> i64 {
-    Utc::now().timestamp_micros()
-}
-
-/// The task `id`, if `owner` owns it.
-fn owned_task(
-    owner: &UserId,
-    id: TaskId,
-) -> diesel::dsl::Filter<diesel::dsl::Find<tasks::table, i64>, diesel::dsl::Eq<tasks::user_id, &str>>
-{
-    tasks::table
-        .find(id.get())
-        .filter(tasks::user_id.eq(owner.as_str()))
-}
-
-/// `updated_at` moved to now, or a microsecond past its current value if that is later:
-/// it always moves forward, even for two writes within one microsecond or after the clock
-/// was set back.
-fn touched()
--> diesel::dsl::Eq<tasks::updated_at, later_of<i64, diesel::dsl::Add<tasks::updated_at, i64>>> {
-    tasks::updated_at.eq(later_of(now(), tasks::updated_at + 1))
-}
-
-fn to_task(row: TaskRow) -> Result<Task, TaskError> {
-    Task::try_from(row).map_err(TaskError::unexpected)
+    tokio::spawn(call).await.map_err(TaskError::unexpected)?
 }
 
 impl TaskRepository for SqliteTaskRepository {
     async fn list(&self, owner: &UserId, query: &ListQuery) -> Result<TaskPage, TaskError> {
-        let rows: Vec<(TaskRow, i64)> = self
-            .read(async |connection| listing::page(owner, query).load(connection).await)
-            .await?;
-        let total = match rows.as_slice() {
-            [(_, total), ..] => *total,
-            // Past the last match, no row carries the total: count on their own.
-            [] if query.offset.get() > 0 => {
-                self.read(async |connection| {
-                    listing::matching(owner, query)
-                        .count()
-                        .get_result(connection)
-                        .await
-                })
-                .await?
-            }
-            [] => 0,
-        };
-        Ok(TaskPage {
-            tasks: rows
-                .into_iter()
-                .map(|(row, _)| to_task(row))
-                .collect::<Result<_, _>>()?,
-            total: u64::try_from(total).map_err(TaskError::unexpected)?,
-        })
+        let (store, owner, query) = (self.clone(), owner.clone(), query.clone());
+        on_own_task(async move { store.list_tasks(&owner, &query).await }).await
     }
 
     async fn create(&self, owner: &UserId, task: &NewTask) -> Result<Task, TaskError> {
-        let row = self
-            .write(async |connection| {
-                diesel::insert_into(tasks::table)
-                    .values(NewTaskRow::new(owner, task, now()))
-                    .returning(TaskRow::as_returning())
-                    .get_result(connection)
-                    .await
-            })
-            .await?;
-        to_task(row)
+        let (store, owner, task) = (self.clone(), owner.clone(), task.clone());
+        on_own_task(async move { store.create_task(&owner, &task).await }).await
+    }
+
+    async fn create_idempotent(
+        &self,
+        owner: &UserId,
+        task: &NewTask,
+        request: &IdempotentRequest,
+    ) -> Result<Created, TaskError> {
+        let (store, owner, task, request) =
+            (self.clone(), owner.clone(), task.clone(), request.clone());
+        on_own_task(async move { store.create_task_once(&owner, &task, &request).await }).await
     }
 
     async fn get(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
-        let row = self
-            .read(async |connection| {
-                owned_task(owner, id)
-                    .select(TaskRow::as_select())
-                    .get_result(connection)
-                    .await
-            })
-            .await?;
-        to_task(row)
+        let (store, owner) = (self.clone(), owner.clone());
+        on_own_task(async move { store.get_task(&owner, id).await }).await
     }
 
     async fn update(
@@ -175,50 +116,45 @@ impl TaskRepository for SqliteTaskRepository {
         owner: &UserId,
         id: TaskId,
         patch: &TaskPatch,
+        precondition: &Precondition,
     ) -> Result<Task, TaskError> {
-        let row = self
-            .write(async |connection| {
-                diesel::update(owned_task(owner, id))
-                    .set((TaskChanges::from(patch), touched()))
-                    .returning(TaskRow::as_returning())
-                    .get_result(connection)
-                    .await
-            })
-            .await?;
-        to_task(row)
+        let (store, owner, patch, precondition) = (
+            self.clone(),
+            owner.clone(),
+            patch.clone(),
+            precondition.clone(),
+        );
+        on_own_task(async move { store.update_task(&owner, id, &patch, &precondition).await }).await
     }
 
-    async fn delete(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
-        let row = self
-            .write(async |connection| {
-                diesel::delete(owned_task(owner, id))
-                    .returning(TaskRow::as_returning())
-                    .get_result(connection)
-                    .await
-            })
-            .await?;
-        to_task(row)
+    async fn delete(
+        &self,
+        owner: &UserId,
+        id: TaskId,
+        precondition: &Precondition,
+    ) -> Result<Task, TaskError> {
+        let (store, owner, precondition) = (self.clone(), owner.clone(), precondition.clone());
+        on_own_task(async move { store.delete_task(&owner, id, &precondition).await }).await
     }
 
-    async fn toggle_completed(&self, owner: &UserId, id: TaskId) -> Result<Task, TaskError> {
-        let row = self
-            .write(async |connection| {
-                diesel::update(owned_task(owner, id))
-                    .set((tasks::completed.eq(not(tasks::completed)), touched()))
-                    .returning(TaskRow::as_returning())
-                    .get_result(connection)
-                    .await
-            })
-            .await?;
-        to_task(row)
+    async fn toggle_completed(
+        &self,
+        owner: &UserId,
+        id: TaskId,
+        precondition: &Precondition,
+    ) -> Result<Task, TaskError> {
+        let (store, owner, precondition) = (self.clone(), owner.clone(), precondition.clone());
+        on_own_task(async move { store.toggle_task(&owner, id, &precondition).await }).await
+    }
+
+    async fn purge_expired_keys(&self) -> Result<u64, TaskError> {
+        let store = self.clone();
+        on_own_task(async move { store.purge_keys().await }).await
     }
 
     async fn ping(&self) -> Result<(), TaskError> {
-        self.read(async |connection| {
-            diesel::sql_query("SELECT 1").execute(connection).await?;
-            Ok(())
-        })
-        .await
+        let store = self.clone();
+        on_own_task(async move { store.ping_database().await }).await
     }
 }
 
@@ -227,6 +163,7 @@ impl fmt::Debug for SqliteTaskRepository {
         f.debug_struct("SqliteTaskRepository")
             .field("writer", &self.writer.status())
             .field("readers", &self.readers.status())
+            .field("announcing", &self.changes.is_some())
             .finish()
     }
 }

@@ -106,3 +106,34 @@ async fn timestamps_are_stored_as_utc_microseconds() {
         .unwrap();
     assert_eq!(stored.created_at, created.created_at.timestamp_micros());
 }
+
+#[test]
+fn versions_start_at_one_and_never_go_below() {
+    let (_directory, _repository, mut connection) = migrated();
+    insert(&mut connection, "u", "t", None, 0).unwrap();
+    #[derive(QueryableByName)]
+    struct Stored {
+        #[diesel(sql_type = BigInt)]
+        version: i64,
+    }
+    let stored: Stored = diesel::sql_query("SELECT version FROM tasks")
+        .get_result(&mut connection)
+        .unwrap();
+    assert_eq!(stored.version, 1, "the default");
+
+    let refused = diesel::sql_query(
+        "INSERT INTO tasks (user_id, title, completed, created_at, updated_at, version) \
+         VALUES ('u', 't', 0, 0, 0, 0)",
+    )
+    .execute(&mut connection);
+    assert!(
+        matches!(
+            refused,
+            Err(QueryError::DatabaseError(
+                DatabaseErrorKind::CheckViolation,
+                _
+            ))
+        ),
+        "{refused:?}"
+    );
+}

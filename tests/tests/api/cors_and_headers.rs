@@ -8,7 +8,15 @@ use tasks_e2e::{
 };
 
 const FRONTEND: &str = "http://localhost:3000";
-const EXPOSED: [&str; 4] = ["x-total-count", "link", "location", "x-request-id"];
+const EXPOSED: [&str; 7] = [
+    "x-total-count",
+    "link",
+    "location",
+    "x-request-id",
+    "etag",
+    "retry-after",
+    "idempotent-replayed",
+];
 
 /// A selection of answers, success and error, from `/api/` routes; each request built
 /// fresh so that headers can be added.
@@ -152,7 +160,7 @@ fn preflight(app: &TestApp, origin: &str, method: &str) -> RequestBuilder {
         .header("Access-Control-Request-Method", method)
         .header(
             "Access-Control-Request-Headers",
-            "authorization, content-type, x-request-id",
+            "authorization, content-type, x-request-id, if-match, if-none-match, idempotency-key",
         )
 }
 
@@ -189,7 +197,14 @@ fn assert_preflight_allowed(reply: &Reply, origin: &str, method: &str) {
         "methods: {methods:?}"
     );
     let headers = listed(reply, "access-control-allow-headers");
-    for header in ["authorization", "content-type", "x-request-id"] {
+    for header in [
+        "authorization",
+        "content-type",
+        "x-request-id",
+        "if-match",
+        "if-none-match",
+        "idempotency-key",
+    ] {
         assert!(headers.contains(&header.to_owned()), "headers: {headers:?}");
     }
 }

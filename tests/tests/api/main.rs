@@ -4,7 +4,10 @@
 mod auth;
 mod concurrency;
 mod cors_and_headers;
+mod entity_tags;
+mod idempotency;
 mod listing;
+mod live_updates;
 mod ownership;
 mod service_routes;
 mod slow_clients;

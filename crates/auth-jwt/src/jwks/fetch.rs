@@ -1,7 +1,9 @@
 use std::collections::HashSet;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, CACHE_CONTROL, HeaderMap};
+use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode, Url};
 
 use super::keys::{KeySet, SkippedKey};
@@ -46,8 +48,11 @@ impl JwksFetcher {
             return Err(invalid_url());
         }
         // The timeout covers the whole exchange, from connecting to the last body byte.
+        // Redirects stay on the configured origin: the keys that sign tokens come from
+        // there, never from wherever a redirect points.
         let client = Client::builder()
             .timeout(timeout)
+            .redirect(same_origin_redirects())
             .build()
             .map_err(SetupError::HttpClient)?;
         Ok(Self {
@@ -92,6 +97,43 @@ impl JwksFetcher {
             .filter(|key| self.reported_unusable.insert(key.kid.clone()))
             .collect()
     }
+}
+
+/// Refuses a `http://` JWKS URL to a host other than loopback unless `allow_plain_http`.
+/// URLs that do not parse are left to [`JwksFetcher::new`] to refuse.
+pub(crate) fn check_transport(url: &str, allow_plain_http: bool) -> Result<(), SetupError> {
+    let Ok(parsed) = Url::parse(url) else {
+        return Ok(());
+    };
+    let loopback = parsed.host_str().is_some_and(|host| {
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_matches(['[', ']'])
+                .parse::<IpAddr>()
+                .is_ok_and(|address| address.is_loopback())
+    });
+    if parsed.scheme() == "http" && !loopback && !allow_plain_http {
+        return Err(SetupError::PlainHttpJwks {
+            url: url.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Follows at most a few redirects, each to the same scheme, host and port as the
+/// request it answers.
+fn same_origin_redirects() -> Policy {
+    const MAX_REDIRECTS: usize = 5;
+    Policy::custom(|attempt| {
+        let from = attempt.previous().last().map(Url::origin);
+        if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else if from.as_ref() == Some(&attempt.url().origin()) {
+            attempt.follow()
+        } else {
+            attempt.error("a redirect to another origin")
+        }
+    })
 }
 
 /// The `max-age` directive of the `Cache-Control` header(s), if any is readable.
@@ -167,6 +209,32 @@ mod tests {
         assert!(
             JwksFetcher::new("https://auth.example/api/auth/jwks", Duration::from_secs(5)).is_ok()
         );
+    }
+
+    #[test]
+    fn plain_http_reaches_loopback_only_unless_allowed() {
+        for url in [
+            "https://auth.example/api/auth/jwks",
+            "http://127.0.0.1:3000/api/auth/jwks",
+            "http://localhost:3000/api/auth/jwks",
+            "http://[::1]:3000/api/auth/jwks",
+        ] {
+            assert!(check_transport(url, false).is_ok(), "{url}");
+        }
+        for url in [
+            "http://frontend:3000/api/auth/jwks",
+            "http://auth.example/api/auth/jwks",
+            "http://10.0.0.7/jwks",
+        ] {
+            assert!(
+                matches!(
+                    check_transport(url, false),
+                    Err(SetupError::PlainHttpJwks { .. })
+                ),
+                "{url}"
+            );
+            assert!(check_transport(url, true).is_ok(), "{url}");
+        }
     }
 
     #[test]

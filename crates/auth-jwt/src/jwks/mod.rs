@@ -14,7 +14,7 @@ use tokio::runtime::Handle;
 use cache::KeyCache;
 pub(crate) use cache::RefreshPolicy;
 use fetch::JwksFetcher;
-pub(crate) use fetch::{FetchError, FetchedKeys};
+pub(crate) use fetch::{FetchError, FetchedKeys, check_transport};
 use keys::{KeySet, Selection};
 
 use crate::error::SetupError;

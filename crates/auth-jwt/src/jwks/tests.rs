@@ -643,3 +643,32 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLog {
         self.clone()
     }
 }
+
+#[tokio::test]
+async fn a_redirect_within_the_origin_is_followed() {
+    let key = TestKey::ed25519();
+    let server = JwksServer::start(Reply::Status(500)).await;
+    server.reply_with(Reply::Redirect {
+        location: server.url_for("/keys/current"),
+        there: Box::new(Reply::keys(&[key.public_jwk("k")])),
+    });
+    let verifier = ready_verifier(&server, policy()).await;
+    verify(&verifier, &token(&key, "EdDSA", "k")).await.unwrap();
+    assert_eq!(server.request_paths(), ["/api/auth/jwks", "/keys/current"]);
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_origin_is_never_followed() {
+    let key = TestKey::ed25519();
+    let elsewhere = JwksServer::start(Reply::keys(&[key.public_jwk("k")])).await;
+    let server = JwksServer::start(Reply::Redirect {
+        location: elsewhere.url().to_owned(),
+        there: Box::new(Reply::Status(500)),
+    })
+    .await;
+    let verifier = start(&server, policy());
+    // The first fetch and the retry after it both stop at the redirect.
+    wait_for_requests(&server, 2).await;
+    assert!(!verifier.keys_ready());
+    assert_eq!(elsewhere.requests(), 0, "the other origin was never asked");
+}

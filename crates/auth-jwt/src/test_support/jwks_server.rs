@@ -17,6 +17,12 @@ pub(crate) enum Reply {
         gate: Option<watch::Receiver<bool>>,
     },
     Status(u16),
+    /// `307` to `location`, except for a request of `location` itself (on this server),
+    /// which gets `there`.
+    Redirect {
+        location: String,
+        there: Box<Reply>,
+    },
     /// Reads the request, then never answers.
     Hang,
 }
@@ -81,9 +87,15 @@ impl JwksServer {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let accept_loop = tokio::spawn({
             let (reply, requests) = (Arc::clone(&reply), Arc::clone(&requests));
+            let origin_of_answers = origin.clone();
             async move {
                 while let Ok((stream, _)) = listener.accept().await {
-                    tokio::spawn(answer(stream, Arc::clone(&reply), Arc::clone(&requests)));
+                    tokio::spawn(answer(
+                        stream,
+                        origin_of_answers.clone(),
+                        Arc::clone(&reply),
+                        Arc::clone(&requests),
+                    ));
                 }
             }
         });
@@ -136,6 +148,7 @@ impl Drop for JwksServer {
 
 async fn answer(
     mut stream: TcpStream,
+    origin: String,
     reply: Arc<Mutex<Reply>>,
     requests: Arc<Mutex<Vec<(Instant, String)>>>,
 ) {
@@ -153,12 +166,29 @@ async fn answer(
         .nth(1)
         .unwrap_or_default()
         .to_owned();
-    requests.lock().unwrap().push((Instant::now(), path));
+    requests
+        .lock()
+        .unwrap()
+        .push((Instant::now(), path.clone()));
 
-    let reply = reply.lock().unwrap().clone();
+    let mut reply = reply.lock().unwrap().clone();
+    let mut location = None;
+    if let Reply::Redirect {
+        location: to,
+        there,
+    } = reply
+    {
+        if to == format!("{origin}{path}") {
+            reply = *there;
+        } else {
+            location = Some(to);
+            reply = Reply::Status(307);
+        }
+    }
     let (status, body, cache_control) = match reply {
         Reply::Hang => return std::future::pending().await,
         Reply::Status(status) => (status, String::new(), None),
+        Reply::Redirect { .. } => unreachable!("answered above"),
         Reply::Jwks {
             body,
             cache_control,
@@ -178,6 +208,9 @@ async fn answer(
     );
     if let Some(cache_control) = cache_control {
         response.push_str(&format!("Cache-Control: {cache_control}\r\n"));
+    }
+    if let Some(location) = location {
+        response.push_str(&format!("Location: {location}\r\n"));
     }
     response.push_str("\r\n");
     response.push_str(&body);

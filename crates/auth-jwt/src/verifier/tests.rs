@@ -464,3 +464,18 @@ async fn with_the_cache_disabled_nothing_is_kept() {
     assert!(verifier.verify(&token).await.is_ok());
     assert_eq!(verifier.cached_tokens(), 0);
 }
+
+#[test]
+fn a_plain_http_jwks_url_off_loopback_is_refused_when_not_allowed() {
+    let error = setup_error(VerifierSettings {
+        jwks_url: Some("http://frontend:3000/api/auth/jwks".into()),
+        allow_plain_http_jwks: false,
+        ..VerifierSettings::default()
+    });
+    assert!(matches!(error, SetupError::PlainHttpJwks { .. }), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("APP__AUTH__ALLOW_PLAIN_HTTP_JWKS")
+    );
+}

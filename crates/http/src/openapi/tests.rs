@@ -1,6 +1,7 @@
 //! The served document against the code: it lists exactly the routes in the route table,
 //! each of them answered by the app; every `/api/` operation needs the bearer token; the
-//! Task schema is what the API returns.
+//! Task schema is what the API returns; the conditional, idempotency and event-stream
+//! headers and answers are where the handlers use them.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -11,9 +12,10 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::test::{self, TestRequest};
 use actix_web::web;
 use serde_json::{Value, json};
-use tasks_ports::TaskService;
 use tasks_ports::in_memory::{FixedTokens, InMemoryTaskRepository};
+use tasks_ports::{ChangeHub, TaskService};
 
+use crate::events::EVENT_NAMES;
 use crate::routes;
 
 const TOKEN: &str = "alice-token";
@@ -30,6 +32,7 @@ async fn app() -> impl Service<
     test::init_service(crate::app(
         web::Data::new(TaskService::new(
             Arc::new(InMemoryTaskRepository::default()),
+            ChangeHub::default(),
         )),
         web::Data::new(FixedTokens::default().with_subject(TOKEN, USER)),
         Vec::new(),
@@ -49,6 +52,13 @@ async fn call(
     let response = test::call_service(app, request.to_request()).await;
     let status = response.status();
     let headers = response.headers().clone();
+    // An event stream does not end by itself.
+    if headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value == "text/event-stream")
+    {
+        return (status, headers, Value::Null);
+    }
     let body = serde_json::from_slice(&test::read_body(response).await).unwrap_or(Value::Null);
     (status, headers, body)
 }
@@ -159,7 +169,7 @@ async fn every_api_operation_needs_the_bearer_jwt() {
         assert!(operation["responses"].get("401").is_some(), "{path}");
         count += 1;
     }
-    assert_eq!(count, 7);
+    assert_eq!(count, 8);
 }
 
 #[actix_web::test]
@@ -209,4 +219,135 @@ async fn every_reference_resolves_and_operation_ids_are_unique() {
         .collect();
     let unique: BTreeSet<String> = ids.iter().map(|id| id.to_string()).collect();
     assert_eq!(unique.len(), ids.len(), "{ids:?}");
+}
+
+fn operation<'a>(document: &'a Value, path: &str, method: &str) -> &'a Value {
+    let operation = &document["paths"][path][method];
+    assert!(operation.is_object(), "{method} {path} is documented");
+    operation
+}
+
+fn header_parameters(operation: &Value) -> BTreeSet<&str> {
+    operation["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|parameter| parameter["in"] == "header")
+        .map(|parameter| parameter["name"].as_str().unwrap())
+        .collect()
+}
+
+fn statuses(operation: &Value) -> BTreeSet<&str> {
+    operation["responses"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+#[actix_web::test]
+async fn request_headers_are_documented_where_they_are_read() {
+    let document = served_document().await;
+    let expected = [
+        (routes::TASKS_PATH, "get", &["If-None-Match"][..]),
+        (routes::TASKS_PATH, "post", &["Idempotency-Key"]),
+        (routes::EVENTS_PATH, "get", &[]),
+        (routes::TASK_PATH, "get", &["If-None-Match"]),
+        (routes::TASK_PATH, "put", &["If-Match"]),
+        (routes::TASK_PATH, "patch", &["If-Match"]),
+        (routes::TASK_PATH, "delete", &["If-Match"]),
+        (routes::COMPLETE_PATH, "patch", &["If-Match"]),
+    ];
+    for (path, method, headers) in expected {
+        let operation = operation(&document, path, method);
+        let documented = header_parameters(operation);
+        assert_eq!(
+            documented,
+            headers.iter().copied().collect(),
+            "{method} {path}"
+        );
+        if !headers.is_empty() {
+            assert!(
+                statuses(operation).contains("400"),
+                "{method} {path}: a malformed header"
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn conditional_answers_are_documented() {
+    let document = served_document().await;
+    for (path, method) in [(routes::TASKS_PATH, "get"), (routes::TASK_PATH, "get")] {
+        let operation = operation(&document, path, method);
+        let not_modified = &operation["responses"]["304"];
+        assert!(
+            not_modified["headers"].get("ETag").is_some(),
+            "{method} {path}"
+        );
+        assert!(not_modified.get("content").is_none(), "a 304 has no body");
+    }
+    for (path, method) in [
+        (routes::TASK_PATH, "put"),
+        (routes::TASK_PATH, "patch"),
+        (routes::TASK_PATH, "delete"),
+        (routes::COMPLETE_PATH, "patch"),
+    ] {
+        let failed = &operation(&document, path, method)["responses"]["412"];
+        assert!(failed["headers"].get("ETag").is_some(), "{method} {path}");
+    }
+}
+
+#[actix_web::test]
+async fn every_answer_with_one_task_documents_its_etag() {
+    let document = served_document().await;
+    let mut count = 0;
+    for (path, operation) in api_operations(&document) {
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            let schema = &response["content"]["application/json"]["schema"];
+            if schema["$ref"] == "#/components/schemas/Task" {
+                assert!(response["headers"].get("ETag").is_some(), "{path} {status}");
+                count += 1;
+            }
+        }
+    }
+    assert_eq!(count, 6, "GET, PUT, PATCH, DELETE, complete and POST");
+    let list = &operation(&document, routes::TASKS_PATH, "get")["responses"]["200"];
+    assert!(list["headers"].get("ETag").is_some());
+}
+
+#[actix_web::test]
+async fn an_idempotent_create_documents_its_outcomes() {
+    let document = served_document().await;
+    let create = operation(&document, routes::TASKS_PATH, "post");
+    let responses = &create["responses"];
+    assert!(
+        responses["201"]["headers"]
+            .get("Idempotent-Replayed")
+            .is_some()
+    );
+    assert!(responses["409"]["headers"].get("Retry-After").is_some());
+    let reused = responses["422"]["description"].as_str().unwrap();
+    assert!(reused.contains("Idempotency-Key"), "{reused}");
+}
+
+#[actix_web::test]
+async fn the_event_stream_is_documented_as_one() {
+    let document = served_document().await;
+    let events = operation(&document, routes::EVENTS_PATH, "get");
+    let content = events["responses"]["200"]["content"].as_object().unwrap();
+    assert_eq!(content.keys().collect::<Vec<_>>(), ["text/event-stream"]);
+    assert!(
+        events["responses"]["429"]["headers"]
+            .get("Retry-After")
+            .is_some()
+    );
+    let description = events["description"].as_str().unwrap();
+    for name in EVENT_NAMES {
+        assert!(
+            description.contains(&format!("`{name}`")),
+            "{name}: {description}"
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! HAProxy in front of the fleet: round robin over the instances, each health-checked on
 //! `/ready` every 200 ms (out after 2 failures, back after 2 successes); a request whose
-//! connection is refused goes to another instance. Stopped when dropped.
+//! connection is refused goes to another instance. Each request opens a connection of its
+//! own to an instance, as behind a balancer that keeps none open: reused connections would
+//! keep a stopping instance busy and hide whether it drains. Stopped when dropped.
 
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, TcpStream};
@@ -23,7 +25,7 @@ impl HaProxy {
         let (port, stats_port) = (free_port(), free_port());
         let mut config = format!(
             "defaults\n  mode http\n  timeout connect 1s\n  timeout client 30s\n  \
-             timeout server 30s\n  timeout check 1s\n  retries 3\n  option redispatch 1\n\
+             timeout server 30s\n  timeout check 1s\n  retries 3\n  option redispatch 1\n  option http-server-close\n\
              frontend api\n  bind 127.0.0.1:{port}\n  default_backend fleet\n\
              frontend stats\n  bind 127.0.0.1:{stats_port}\n  stats enable\n  stats uri /stats\n\
              backend fleet\n  balance roundrobin\n  option httpchk\n  \
@@ -63,26 +65,8 @@ impl HaProxy {
     /// Waits until HAProxy reports `server` in `state` (`UP`, `DOWN`); returns how long.
     pub async fn wait_for(&self, client: &reqwest::Client, server: &str, state: &str) -> Duration {
         let started = Instant::now();
-        let url = format!("http://127.0.0.1:{}/stats;csv", self.stats_port);
         loop {
-            let csv = client
-                .get(&url)
-                .send()
-                .await
-                .expect("stats")
-                .text()
-                .await
-                .expect("csv");
-            let header: Vec<&str> = csv.lines().next().unwrap_or_default().split(',').collect();
-            let status = header
-                .iter()
-                .position(|column| *column == "status")
-                .expect("a status column");
-            let current = csv.lines().find_map(|line| {
-                let fields: Vec<&str> = line.split(',').collect();
-                (fields.first() == Some(&"fleet") && fields.get(1) == Some(&server))
-                    .then(|| fields.get(status).copied().unwrap_or_default().to_owned())
-            });
+            let current = self.stat(client, server, "status").await;
             if current
                 .as_deref()
                 .is_some_and(|current| current.starts_with(state))
@@ -95,6 +79,46 @@ impl HaProxy {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+}
+
+impl HaProxy {
+    /// Requests HAProxy sent again after a connection to an instance failed (retries on
+    /// the same instance and redispatches to another): none when each instance leaves the
+    /// rotation before it stops accepting connections.
+    pub async fn resent_requests(&self, client: &reqwest::Client) -> u64 {
+        let mut resent = 0;
+        for column in ["wretr", "wredis"] {
+            let value = self.stat(client, "BACKEND", column).await;
+            resent += value
+                .unwrap_or_default()
+                .parse::<u64>()
+                .unwrap_or_else(|_| panic!("{column} is not a count"));
+        }
+        resent
+    }
+
+    /// One column of the `fleet` backend's row for `server` in HAProxy's CSV statistics.
+    async fn stat(&self, client: &reqwest::Client, server: &str, column: &str) -> Option<String> {
+        let url = format!("http://127.0.0.1:{}/stats;csv", self.stats_port);
+        let csv = client
+            .get(&url)
+            .send()
+            .await
+            .expect("stats")
+            .text()
+            .await
+            .expect("csv");
+        let header: Vec<&str> = csv.lines().next().unwrap_or_default().split(',').collect();
+        let index = header
+            .iter()
+            .position(|name| *name == column)
+            .unwrap_or_else(|| panic!("no {column} column in {header:?}"));
+        csv.lines().find_map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            (fields.first() == Some(&"fleet") && fields.get(1) == Some(&server))
+                .then(|| fields.get(index).copied().unwrap_or_default().to_owned())
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 use std::time::{Duration, Instant};
 
 use tasks_domain::ListQuery;
+use tasks_domain::Precondition;
 use tasks_ports::{TaskError, TaskRepository};
 use tasks_store_postgres::{
     MigrationError, PostgresSettings, PostgresTaskRepository, SetupError, run_migrations,
@@ -94,13 +95,15 @@ async fn a_statement_past_its_timeout_is_unavailable_and_the_pool_recovers() {
     .unwrap();
 
     let started = Instant::now();
-    let updated = repository.update(&alice, task.id, &retitle("late")).await;
+    let updated = repository
+        .update(&alice, task.id, &retitle("late"), &Precondition::Always)
+        .await;
     assert_past_deadline(&updated);
     assert!(started.elapsed() < PROMPTLY, "took {:?}", started.elapsed());
 
     lock.rollback().await.unwrap();
     let updated = repository
-        .update(&alice, task.id, &retitle("now"))
+        .update(&alice, task.id, &retitle("now"), &Precondition::Always)
         .await
         .unwrap();
     assert_eq!(updated.title.as_str(), "now");
@@ -148,7 +151,11 @@ async fn stopped_under_a_statement(stop: &str) {
     let waiting = tokio::spawn({
         let repository = repository.clone();
         let alice = alice.clone();
-        async move { repository.update(&alice, task.id, &retitle("late")).await }
+        async move {
+            repository
+                .update(&alice, task.id, &retitle("late"), &Precondition::Always)
+                .await
+        }
     });
     let mut stopped = false;
     for _ in 0..50 {
@@ -177,7 +184,7 @@ async fn stopped_under_a_statement(stop: &str) {
     );
     lock.rollback().await.unwrap();
     let updated = repository
-        .update(&alice, task.id, &retitle("now"))
+        .update(&alice, task.id, &retitle("now"), &Precondition::Always)
         .await
         .unwrap();
     assert_eq!(updated.title.as_str(), "now");

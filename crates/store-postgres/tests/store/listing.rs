@@ -1,6 +1,6 @@
 use tasks_domain::{
-    Limit, ListQuery, Offset, SearchText, SortKey, SortOrder, StatusFilter, TaskId, TaskPage,
-    UserId,
+    Limit, ListQuery, Offset, Precondition, SearchText, SortKey, SortOrder, StatusFilter, TaskId,
+    TaskPage, UserId,
 };
 use tasks_ports::TaskRepository;
 use tasks_ports::in_memory::InMemoryTaskRepository;
@@ -34,7 +34,10 @@ async fn status_filter_and_total() {
     let alice = user("alice");
     create_all(&repository, &alice, &["a", "b", "c"]).await;
     let b = repository.list(&alice, &search("b")).await.unwrap().tasks[0].id;
-    repository.toggle_completed(&alice, b).await.unwrap();
+    repository
+        .toggle_completed(&alice, b, &Precondition::Always)
+        .await
+        .unwrap();
     repository
         .create(&user("bob"), &new_task("bob's"))
         .await
@@ -221,16 +224,32 @@ async fn lists_exactly_like_the_in_memory_reference() {
         let id = postgres.create(&alice, &task).await.unwrap().id;
         assert_eq!(reference.create(&alice, &task).await.unwrap().id, id);
         if n % 3 == 0 {
-            postgres.toggle_completed(&alice, id).await.unwrap();
-            reference.toggle_completed(&alice, id).await.unwrap();
-        }
-        if n % 4 == 1 {
             postgres
-                .update(&alice, id, &retitle(&title.to_uppercase()))
+                .toggle_completed(&alice, id, &Precondition::Always)
                 .await
                 .unwrap();
             reference
-                .update(&alice, id, &retitle(&title.to_uppercase()))
+                .toggle_completed(&alice, id, &Precondition::Always)
+                .await
+                .unwrap();
+        }
+        if n % 4 == 1 {
+            postgres
+                .update(
+                    &alice,
+                    id,
+                    &retitle(&title.to_uppercase()),
+                    &Precondition::Always,
+                )
+                .await
+                .unwrap();
+            reference
+                .update(
+                    &alice,
+                    id,
+                    &retitle(&title.to_uppercase()),
+                    &Precondition::Always,
+                )
                 .await
                 .unwrap();
         }

@@ -3,10 +3,14 @@
 //! PgBouncer.
 
 mod availability;
+mod change_listener;
+mod freezing_proxy;
+mod idempotency;
 mod listing;
 mod metrics;
 mod migrations;
 mod pooler;
+mod races;
 mod shared_reads;
 mod support;
 mod tls;

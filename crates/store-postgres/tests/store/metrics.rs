@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
-use tasks_domain::{ListQuery, TaskId};
-use tasks_ports::{TaskError, TaskRepository};
+use secrecy::SecretString;
+use tasks_domain::{ListQuery, Precondition, TaskId};
+use tasks_ports::{ChangeHub, FeedEvent, TaskError, TaskRepository};
 use tasks_store_postgres::testing::TestDatabase;
-use tasks_store_postgres::{PostgresSettings, PostgresTaskRepository};
+use tasks_store_postgres::{ChangeListener, PostgresSettings, PostgresTaskRepository};
 use tokio::task::JoinHandle;
 use tokio::time::{sleep, timeout};
 use tokio_postgres::Client;
@@ -87,7 +88,7 @@ fn blocked_update(
     let repository = repository.clone();
     tokio::spawn(async move {
         repository
-            .update(&user("alice"), id, &retitle("late"))
+            .update(&user("alice"), id, &retitle("late"), &Precondition::Always)
             .await
             .map(drop)
     })
@@ -239,4 +240,42 @@ async fn statement_and_pool_timeouts_are_counted_by_kind() {
     assert_eq!(errors(&recorded, "statement_timeout"), 1, "{recorded:?}");
     assert_eq!(errors(&recorded, "query"), 1, "{recorded:?}");
     assert_eq!(errors(&recorded, "connection_lost"), 0, "{recorded:?}");
+}
+
+#[tokio::test]
+async fn listening_again_after_losing_the_session_is_counted() {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let _recording = metrics::set_default_local_recorder(&recorder);
+    let database = TestDatabase::create().await;
+    let hub = ChangeHub::default();
+    ChangeListener::new(
+        &PostgresSettings::new(database.url()),
+        &SecretString::from(database.url()),
+    )
+    .unwrap()
+    .start(hub.clone())
+    .await;
+    let mut stream = hub.subscribe(&user("alice")).unwrap();
+    let reconnects = |recorded: &[(String, DebugValue)]| match value(
+        recorded,
+        "tasks_db_listener_reconnects_total{}",
+    ) {
+        Some(DebugValue::Counter(count)) => *count,
+        None => 0,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(reconnects(&recorded(&snapshotter)), 0, "the first session");
+
+    sql_session(&database)
+        .await
+        .batch_execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .await
+        .unwrap();
+    let resynced = timeout(PROMPTLY, stream.next()).await;
+    assert_eq!(resynced.ok().flatten(), Some(FeedEvent::Resync));
+    assert_eq!(reconnects(&recorded(&snapshotter)), 1);
 }

@@ -5,12 +5,17 @@ use tokio_postgres::Client;
 
 use crate::support::sql_session;
 
-const VERSION: &str = "20261127000000";
+const VERSIONS: [&str; 2] = ["20261127000000", "20261207000000"];
+const FIRST_MIGRATION: &str =
+    include_str!("../../../../migrations/2026-11-27-000000_create_tasks/up.sql");
 
 /// Turns the migrated test database back into one that was never migrated.
 async fn unmigrate(client: &Client) {
     client
-        .batch_execute("DROP TABLE tasks; DROP TABLE __diesel_schema_migrations;")
+        .batch_execute(
+            "DROP TABLE tasks; DROP FUNCTION tasks_announce_change(); \
+             DROP TABLE idempotency_keys; DROP TABLE __diesel_schema_migrations;",
+        )
         .await
         .unwrap();
 }
@@ -20,7 +25,7 @@ async fn migrating_twice_applies_once() {
     let database = TestDatabase::create().await;
     unmigrate(&sql_session(&database).await).await;
 
-    assert_eq!(run_migrations(database.url()).await.unwrap(), [VERSION]);
+    assert_eq!(run_migrations(database.url()).await.unwrap(), VERSIONS);
     assert!(run_migrations(database.url()).await.unwrap().is_empty());
 }
 
@@ -39,7 +44,7 @@ async fn concurrent_migrations_take_turns() {
     while let Some(run) = runs.join_next().await {
         applied.extend(run.unwrap().unwrap());
     }
-    assert_eq!(applied, [VERSION]);
+    assert_eq!(applied, VERSIONS);
 }
 
 #[tokio::test]
@@ -80,9 +85,59 @@ async fn better_auth_tables_are_left_alone() {
     };
     let before = snapshot().await;
 
-    assert_eq!(run_migrations(database.url()).await.unwrap(), [VERSION]);
+    assert_eq!(run_migrations(database.url()).await.unwrap(), VERSIONS);
     assert_eq!(snapshot().await, before);
     assert_eq!(before.1, [["u1", "Ada", "ada@example.com", "s1"]]);
+}
+
+#[tokio::test]
+async fn migrating_a_database_with_tasks_keeps_every_task_at_version_one() {
+    let database = TestDatabase::create().await;
+    let client = sql_session(&database).await;
+    unmigrate(&client).await;
+    // The database as the first migration left it, with tasks in it.
+    client.batch_execute(FIRST_MIGRATION).await.unwrap();
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE __diesel_schema_migrations (version varchar(50) PRIMARY KEY, \
+             run_on timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP); \
+             INSERT INTO __diesel_schema_migrations (version) VALUES ('{}'); \
+             INSERT INTO tasks (user_id, title, description, completed) \
+             SELECT 'u' || n % 3, 'task ' || n, CASE WHEN n % 2 = 0 THEN 'd' END, n % 5 = 0 \
+             FROM generate_series(1, 50) AS n;",
+            VERSIONS[0]
+        ))
+        .await
+        .unwrap();
+    let rows = async || {
+        client
+            .query(
+                "SELECT (id, user_id, title, description, completed, created_at, updated_at)::text \
+                 FROM tasks ORDER BY id",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get::<_, String>(0))
+            .collect::<Vec<_>>()
+    };
+    let before = rows().await;
+
+    assert_eq!(run_migrations(database.url()).await.unwrap(), [VERSIONS[1]]);
+    assert_eq!(rows().await, before, "every task as it was");
+    let versions = client
+        .query_one(
+            "SELECT count(*), min(version), max(version) FROM tasks",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(versions.get::<_, i64>(0), 50);
+    assert_eq!(
+        (versions.get::<_, i64>(1), versions.get::<_, i64>(2)),
+        (1, 1)
+    );
 }
 
 #[tokio::test]
@@ -108,6 +163,7 @@ async fn the_schema_guards_its_invariants() {
         "INSERT INTO tasks (user_id, title) VALUES ('u', repeat('x', 201))",
         "INSERT INTO tasks (user_id, title, description) VALUES ('u', 't', repeat('x', 1001))",
         "INSERT INTO tasks (id, user_id, title) VALUES (1, 'u', 't')",
+        "INSERT INTO tasks (user_id, title, version) VALUES ('u', 't', 0)",
     ] {
         assert!(client.batch_execute(bad_row).await.is_err(), "{bad_row}");
     }

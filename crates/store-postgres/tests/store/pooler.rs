@@ -1,9 +1,12 @@
 //! Through PgBouncer in transaction mode, which may run each transaction of a client on
 //! another server session: with `transaction_pooler`, no statement depends on the session
-//! that ran the one before, and the statement timeout still stops a statement on the server.
+//! that ran the one before, the statement timeout still stops a statement on the server, and
+//! the writes of several statements (an idempotent create, a refused precondition) keep
+//! their rules.
 
 use std::time::{Duration, Instant};
 
+use tasks_domain::Precondition;
 use tasks_ports::{TaskError, TaskRepository};
 use tasks_store_postgres::testing::{PgBouncer, TestDatabase};
 use tasks_store_postgres::{
@@ -121,7 +124,11 @@ async fn through_the_pooler_a_statement_past_its_timeout_is_cancelled_on_the_ser
     let update = tokio::spawn({
         let repository = repository.clone();
         let alice = alice.clone();
-        async move { repository.update(&alice, task.id, &retitle("late")).await }
+        async move {
+            repository
+                .update(&alice, task.id, &retitle("late"), &Precondition::Always)
+                .await
+        }
     });
     assert!(
         eventually(async || lock_waiters(&admin, &database).await == 1).await,
@@ -134,7 +141,9 @@ async fn through_the_pooler_a_statement_past_its_timeout_is_cancelled_on_the_ser
     );
 
     lock.rollback().await.unwrap();
-    let updated = repository.update(&alice, task.id, &retitle("now")).await;
+    let updated = repository
+        .update(&alice, task.id, &retitle("now"), &Precondition::Always)
+        .await;
     assert_eq!(updated.unwrap().title.as_str(), "now");
 }
 
@@ -145,4 +154,29 @@ async fn migrations_refuse_a_url_through_a_transaction_pooler() {
         matches!(migrated, Err(MigrationError::ThroughTransactionPooler)),
         "{migrated:?}"
     );
+}
+
+/// A repository in pooler mode through `pooler`, on a fresh database.
+async fn fresh_through(pooler: &PgBouncer) -> (TestDatabase, PostgresTaskRepository) {
+    let database = TestDatabase::create().await;
+    let repository = PostgresTaskRepository::connect(&PostgresSettings {
+        transaction_pooler: true,
+        ..PostgresSettings::new(pooler.url(&database))
+    })
+    .unwrap();
+    (database, repository)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_the_pooler_idempotent_creates_and_preconditions_keep_their_rules() {
+    let pooler = PgBouncer::start();
+    let (_database, store) = fresh_through(&pooler).await;
+    tasks_repository_conformance::concurrent_repeats_create_one_task(store).await;
+    let (_database, store) = fresh_through(&pooler).await;
+    tasks_repository_conformance::a_key_reused_for_another_request_is_refused(store).await;
+    let (_database, store) = fresh_through(&pooler).await;
+    tasks_repository_conformance::update_applies_only_when_its_precondition_admits(store).await;
+    let (_database, store) = fresh_through(&pooler).await;
+    tasks_repository_conformance::concurrent_updates_of_one_version_let_exactly_one_win(store)
+        .await;
 }

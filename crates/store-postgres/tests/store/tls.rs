@@ -46,7 +46,7 @@ async fn connect_failure(cluster: &TlsCluster, host: &str, parameters: &str) -> 
 fn reason(error: &TaskError) -> String {
     match error {
         TaskError::Unavailable(source) | TaskError::Unexpected(source) => source.to_string(),
-        TaskError::NotFound => "not found".to_owned(),
+        other => other.to_string(),
     }
 }
 

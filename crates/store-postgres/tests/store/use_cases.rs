@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use tasks_domain::{Description, TaskId, TaskPatch};
+use tasks_domain::{Description, Precondition, TaskId, TaskPatch};
 use tasks_ports::{TaskError, TaskRepository};
 use tokio::task::JoinSet;
 
@@ -53,7 +53,7 @@ async fn update_changes_only_what_the_patch_names_and_moves_updated_at() {
         .unwrap();
 
     let renamed = repository
-        .update(&alice, task.id, &retitle("final"))
+        .update(&alice, task.id, &retitle("final"), &Precondition::Always)
         .await
         .unwrap();
     assert_eq!(renamed.title.as_str(), "final");
@@ -67,6 +67,7 @@ async fn update_changes_only_what_the_patch_names_and_moves_updated_at() {
             &alice,
             task.id,
             &TaskPatch::new(None, Some(None), Some(true)).unwrap(),
+            &Precondition::Always,
         )
         .await
         .unwrap();
@@ -84,10 +85,16 @@ async fn toggle_flips_completed_and_moves_updated_at() {
     let alice = user("alice");
     let task = repository.create(&alice, &new_task("t")).await.unwrap();
 
-    let done = repository.toggle_completed(&alice, task.id).await.unwrap();
+    let done = repository
+        .toggle_completed(&alice, task.id, &Precondition::Always)
+        .await
+        .unwrap();
     assert!(done.completed);
     assert!(done.updated_at > task.updated_at);
-    let undone = repository.toggle_completed(&alice, task.id).await.unwrap();
+    let undone = repository
+        .toggle_completed(&alice, task.id, &Precondition::Always)
+        .await
+        .unwrap();
     assert!(!undone.completed);
     assert!(undone.updated_at > done.updated_at);
 }
@@ -98,13 +105,21 @@ async fn delete_returns_the_task_as_it_was_and_removes_it() {
     let alice = user("alice");
     let task = repository.create(&alice, &new_task("t")).await.unwrap();
 
-    assert_eq!(repository.delete(&alice, task.id).await.unwrap(), task);
+    assert_eq!(
+        repository
+            .delete(&alice, task.id, &Precondition::Always)
+            .await
+            .unwrap(),
+        task
+    );
     assert!(matches!(
         repository.get(&alice, task.id).await,
         Err(TaskError::NotFound)
     ));
     assert!(matches!(
-        repository.delete(&alice, task.id).await,
+        repository
+            .delete(&alice, task.id, &Precondition::Always)
+            .await,
         Err(TaskError::NotFound)
     ));
 }
@@ -124,15 +139,19 @@ async fn missing_ids_are_not_found() {
             Err(TaskError::NotFound)
         ));
         assert!(matches!(
-            repository.update(&alice, id, &retitle("x")).await,
+            repository
+                .update(&alice, id, &retitle("x"), &Precondition::Always)
+                .await,
             Err(TaskError::NotFound)
         ));
         assert!(matches!(
-            repository.toggle_completed(&alice, id).await,
+            repository
+                .toggle_completed(&alice, id, &Precondition::Always)
+                .await,
             Err(TaskError::NotFound)
         ));
         assert!(matches!(
-            repository.delete(&alice, id).await,
+            repository.delete(&alice, id, &Precondition::Always).await,
             Err(TaskError::NotFound)
         ));
     }
@@ -152,15 +171,21 @@ async fn another_users_task_is_invisible_and_untouched() {
         Err(TaskError::NotFound)
     ));
     assert!(matches!(
-        repository.update(&bob, task.id, &retitle("mine")).await,
+        repository
+            .update(&bob, task.id, &retitle("mine"), &Precondition::Always)
+            .await,
         Err(TaskError::NotFound)
     ));
     assert!(matches!(
-        repository.toggle_completed(&bob, task.id).await,
+        repository
+            .toggle_completed(&bob, task.id, &Precondition::Always)
+            .await,
         Err(TaskError::NotFound)
     ));
     assert!(matches!(
-        repository.delete(&bob, task.id).await,
+        repository
+            .delete(&bob, task.id, &Precondition::Always)
+            .await,
         Err(TaskError::NotFound)
     ));
     let bobs = repository.list(&bob, &Default::default()).await.unwrap();
@@ -184,7 +209,11 @@ async fn concurrent_toggles_are_never_lost() {
     let mut toggles = JoinSet::new();
     for _ in 0..101 {
         let (repository, alice) = (Arc::clone(&repository), alice.clone());
-        toggles.spawn(async move { repository.toggle_completed(&alice, task.id).await });
+        toggles.spawn(async move {
+            repository
+                .toggle_completed(&alice, task.id, &Precondition::Always)
+                .await
+        });
     }
     let mut completions = 0;
     while let Some(toggled) = toggles.join_next().await {
