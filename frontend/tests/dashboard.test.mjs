@@ -9,7 +9,6 @@
 // /usr/bin/chromium. scripts/test-frontend.sh does all of it.
 
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import AxeBuilder from "@axe-core/playwright";
 import {
@@ -23,9 +22,8 @@ import {
   signUp,
   taskItem,
 } from "./lib/dashboard-page.mjs";
-import { createTestDatabase, launchBrowser, screenshots, startApi, startFrontend } from "./lib/system.mjs";
+import { screenshots, startSystem } from "./lib/system.mjs";
 
-const apiUrl = new URL(process.env.NEXT_PUBLIC_API_URL || "");
 const alice = { name: "Alice", email: "alice@example.com", password: "alice-correct-horse" };
 const bob = { name: "Bob", email: "bob@example.com", password: "bob-battery-staple" };
 
@@ -46,30 +44,20 @@ async function assertNoSidewaysScroll(page) {
 }
 
 describe("the Tasks app in a real browser", { timeout: 600_000 }, () => {
-  let db;
+  let system;
   let frontend;
-  let api;
-  let browser;
   const users = new Map();
 
   before(async () => {
-    assert.equal(apiUrl.hostname, "127.0.0.1", "NEXT_PUBLIC_API_URL must be the http://127.0.0.1:PORT the build was made for");
-    db = await createTestDatabase("tasks_frontend");
-    frontend = await startFrontend({ databaseUrl: db.url, secret: randomBytes(32).toString("base64url") });
-    api = await startApi({ port: Number(apiUrl.port), databaseUrl: db.url, frontendUrl: frontend.url });
-    browser = await launchBrowser();
+    system = await startSystem("tasks_frontend");
+    frontend = system.frontend;
   }, { timeout: 240_000 });
 
-  after(async () => {
-    await browser?.close();
-    await api?.stop();
-    await frontend?.stop();
-    await db?.drop();
-  });
+  after(() => system?.stop());
 
   async function pageFor(user) {
     if (!users.has(user)) {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const context = await system.browser.newContext({ viewport: { width: 1280, height: 900 } });
       const page = await context.newPage();
       page.setDefaultTimeout(30_000);
       users.set(user, page);
@@ -211,10 +199,8 @@ describe("the Tasks app in a real browser", { timeout: 600_000 }, () => {
 
   it("retries a refused token once with a fresh one, then sends the user to /login", async () => {
     const page = await pageFor(alice);
-    const apiOptions = { port: Number(apiUrl.port), databaseUrl: db.url, frontendUrl: frontend.url };
     // An API expecting another audience refuses every token Better Auth issues: 401.
-    await api.stop();
-    api = await startApi({ ...apiOptions, extraEnv: { JWT_AUDIENCE: "https://elsewhere.example" } });
+    await system.restartApi({ JWT_AUDIENCE: "https://elsewhere.example" });
     const calls = [];
     const record = (request) => {
       const url = new URL(request.url());
@@ -229,19 +215,18 @@ describe("the Tasks app in a real browser", { timeout: 600_000 }, () => {
     assert.deepEqual(calls.slice(-3), ["tasks", "token", "tasks"]);
     assert.equal(calls.filter((call) => call === "tasks").length, 2, `requests: ${calls.join(", ")}`);
 
-    await api.stop();
-    api = await startApi(apiOptions);
+    await system.restartApi();
     await signIn(page, frontend.url, alice);
     await expectPager(page, "1–10 of 27 · page 1 of 3");
   });
 
   it("says so when the API is down, instead of a blank page", async () => {
     const page = await pageFor(alice);
-    await api.stop();
+    await system.api.stop();
     await showOnly(page, "Pending");
     const alert = page.getByRole("alert").filter({ hasText: "cannot be reached" });
     await alert.waitFor();
-    assert.match(await alert.textContent(), new RegExp(`tasks service at ${apiUrl.origin}`));
+    assert.match(await alert.textContent(), new RegExp(`tasks service at ${process.env.NEXT_PUBLIC_API_URL}`));
     await page.reload();
     await alert.waitFor();
     await page.getByRole("heading", { name: "Your tasks" }).waitFor();

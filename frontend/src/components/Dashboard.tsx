@@ -49,6 +49,9 @@ export function Dashboard({ userId, userLabel }: { userId: string; userLabel: st
             Task list
           </h2>
           <TaskControls query={query} onChange={tasks.updateQuery} />
+          <p className="live-status">
+            {tasks.live ? "Live: changes made in other tabs and on other devices appear here." : "Connecting for live updates…"}
+          </p>
           {loadError && <Alert error={loadError} action={tasks.reload} actionLabel="Try again" />}
           <p className="visually-hidden" role="status" aria-live="polite">
             {page ? `${page.total} ${page.total === 1 ? "task" : "tasks"} found` : ""}
@@ -64,6 +67,7 @@ export function Dashboard({ userId, userLabel }: { userId: string; userLabel: st
                 tasks={page.tasks}
                 filtered={query.status !== "all" || query.q.trim() !== ""}
                 onToggle={tasks.toggleTask}
+                onBeginEdit={tasks.beginEdit}
                 onUpdate={tasks.updateTask}
                 onDelete={tasks.deleteTask}
               />

@@ -10,26 +10,37 @@ const DATE_FORMAT = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", ti
 interface Props {
   task: Task;
   onToggle: (id: number) => Promise<ChangeResult>;
+  onBeginEdit: (id: number) => Promise<Task | null>;
   onUpdate: (id: number, title: string, description: string) => Promise<ChangeResult>;
   onDelete: (id: number) => Promise<ChangeResult>;
 }
 
-/** One task: a checkbox to mark it done, and Edit (in place) and Delete. */
-export function TaskItem({ task, onToggle, onUpdate, onDelete }: Props) {
+/**
+ * One task: a checkbox to mark it done, and Edit (in place) and Delete. The item stays
+ * mounted while the list is re-read, so an open editor keeps what the person typed when the
+ * task changes elsewhere; saving then reports the conflict instead of overwriting.
+ */
+export function TaskItem({ task, onToggle, onBeginEdit, onUpdate, onDelete }: Props) {
   const [editing, setEditing] = useState(false);
   const [title, setTitle] = useState(task.title);
   const [description, setDescription] = useState(task.description ?? "");
   const [errors, setErrors] = useState<Readonly<Record<string, string>>>({});
+  const [conflict, setConflict] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  // Shown at once while the toggle is on its way; the reloaded task replaces this item.
-  const [toggledTo, setToggledTo] = useState<boolean | null>(null);
-  const completed = toggledTo ?? task.completed;
+  // Shown at once while the toggle is on its way, until the task as re-read replaces it.
+  const [toggle, setToggle] = useState<{ to: boolean; of: string } | null>(null);
+  const completed = toggle?.of === task.updated_at ? toggle.to : task.completed;
   const idPrefix = `task-${task.id}`;
 
-  function startEditing() {
-    setTitle(task.title);
-    setDescription(task.description ?? "");
+  async function startEditing() {
+    setBusy(true);
+    const current = await onBeginEdit(task.id);
+    setBusy(false);
+    if (!current) return;
+    setTitle(current.title);
+    setDescription(current.description ?? "");
     setErrors({});
+    setConflict(null);
     setEditing(true);
   }
 
@@ -41,15 +52,16 @@ export function TaskItem({ task, onToggle, onUpdate, onDelete }: Props) {
   }
 
   async function onToggleClick() {
-    setToggledTo(!completed);
+    setToggle({ to: !completed, of: task.updated_at });
     const error = await run(() => onToggle(task.id));
-    if (error) setToggledTo(null);
+    if (error) setToggle(null);
   }
 
   async function onSave(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const error = await run(() => onUpdate(task.id, title, description));
     setErrors(error?.fieldErrors ?? {});
+    setConflict(error?.status === 412 ? error.message : null);
     if (!error) setEditing(false);
   }
 
@@ -70,6 +82,11 @@ export function TaskItem({ task, onToggle, onUpdate, onDelete }: Props) {
             errors={errors}
             autoFocus
           />
+          {conflict && (
+            <p className="alert alert-error" role="alert">
+              {conflict}
+            </p>
+          )}
           <div className="edit-actions">
             <button type="submit" className="primary" disabled={busy}>
               {busy ? "Saving…" : "Save"}
@@ -102,7 +119,7 @@ export function TaskItem({ task, onToggle, onUpdate, onDelete }: Props) {
           </p>
         </div>
         <div className="task-actions">
-          <button type="button" onClick={startEditing} aria-label={`Edit: ${task.title}`}>
+          <button type="button" disabled={busy} onClick={startEditing} aria-label={`Edit: ${task.title}`}>
             Edit
           </button>
           <button

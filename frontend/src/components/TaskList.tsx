@@ -7,6 +7,7 @@ interface Props {
   /** A filter or search is active: an empty list means "no match", not "no tasks". */
   filtered: boolean;
   onToggle: (id: number) => Promise<ChangeResult>;
+  onBeginEdit: (id: number) => Promise<Task | null>;
   onUpdate: (id: number, title: string, description: string) => Promise<ChangeResult>;
   onDelete: (id: number) => Promise<ChangeResult>;
 }
@@ -31,8 +32,7 @@ export function TaskList({ tasks, filtered, ...actions }: Props) {
   return (
     <ul className="task-list">
       {tasks.map((task) => (
-        // The key includes updated_at so an edited task starts its editor from the new text.
-        <TaskItem key={`${task.id}-${task.updated_at}`} task={task} {...actions} />
+        <TaskItem key={task.id} task={task} {...actions} />
       ))}
     </ul>
   );

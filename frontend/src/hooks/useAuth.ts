@@ -7,10 +7,18 @@ import { forgetApiToken, getApiToken } from "@/lib/token";
 export function useAuth() {
   const session = authClient.useSession();
 
-  const signUp = (email: string, password: string, name: string) =>
-    authClient.signUp.email({ email, password, name });
+  // Better Auth refreshes the session store after a sign-in on its own, but possibly only
+  // after the next page has rendered and found no user there: wait for it before going on.
+  const signedIn = async <T extends { error: unknown }>(result: T): Promise<T> => {
+    if (!result.error) await session.refetch();
+    return result;
+  };
 
-  const signIn = (email: string, password: string) => authClient.signIn.email({ email, password });
+  const signUp = async (email: string, password: string, name: string) =>
+    signedIn(await authClient.signUp.email({ email, password, name }));
+
+  const signIn = async (email: string, password: string) =>
+    signedIn(await authClient.signIn.email({ email, password }));
 
   const signOut = async () => {
     forgetApiToken();

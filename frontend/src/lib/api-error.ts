@@ -8,6 +8,10 @@ export class ApiError extends Error {
     message: string,
     /** A 422's messages by field name (`title`, `description`, `body`, a query parameter). */
     readonly fieldErrors: Readonly<Record<string, string>> = {},
+    /** Seconds to wait before trying again (`Retry-After` of a 409, 429 or 503), if given. */
+    readonly retryAfter: number | null = null,
+    /** A 412's `ETag`: the task's tag now, which a deliberate second attempt may send. */
+    readonly currentEtag: string | null = null,
   ) {
     super(message);
     this.name = "ApiError";
@@ -30,16 +34,32 @@ function fieldErrorsOf(errors: ErrorBody["errors"]): Record<string, string> {
   return byField;
 }
 
+/** Told on a 412: the edit was refused because another one came first. */
+const EDIT_CONFLICT_MESSAGE =
+  "This task was changed in another tab or on another device while you were editing it, so your edit was not saved. " +
+  "The list now shows that change; save again to replace it with yours, or cancel to keep it.";
+
+/** `Retry-After` in seconds, when it is a positive number. */
+function retryAfterOf(response: Response): number | null {
+  const seconds = Number(response.headers.get("Retry-After"));
+  return seconds > 0 ? seconds : null;
+}
+
 /** Builds the error for a non-2xx answer from its JSON body `{detail, errors?}`. */
 export function apiErrorFromResponse(response: Response, body: unknown): ApiError {
   const { detail, errors } = (body && typeof body === "object" ? body : {}) as ErrorBody;
   const text = typeof detail === "string" && detail ? detail : `The tasks service answered ${response.status}.`;
-  if (response.status === 503) {
-    const retryAfter = Number(response.headers.get("Retry-After"));
-    const when = retryAfter > 0 ? ` Try again in ${retryAfter} seconds.` : " Try again shortly.";
-    return new ApiError(503, `The tasks service is unavailable right now (${text}).${when}`);
+  const retryAfter = retryAfterOf(response);
+  switch (response.status) {
+    case 503: {
+      const when = retryAfter ? ` Try again in ${retryAfter} seconds.` : " Try again shortly.";
+      return new ApiError(503, `The tasks service is unavailable right now (${text}).${when}`, {}, retryAfter);
+    }
+    case 412:
+      return new ApiError(412, EDIT_CONFLICT_MESSAGE, {}, null, response.headers.get("ETag"));
+    default:
+      return new ApiError(response.status, text, fieldErrorsOf(errors), retryAfter);
   }
-  return new ApiError(response.status, text, fieldErrorsOf(errors));
 }
 
 export function unreachable(apiUrl: string): ApiError {

@@ -11,11 +11,46 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Lists the user's tasks, a page at a time. */
+        /**
+         * Lists the user's tasks, a page at a time.
+         * @description The `ETag` is that of this exact answer (body, `X-Total-Count` and `Link`).
+         */
         get: operations["list_tasks"];
         put?: never;
-        /** Creates a task. */
+        /**
+         * Creates a task.
+         * @description With `Idempotency-Key`, a repeat of the same request (the same JSON, however spelled)
+         *     creates nothing and gets the first answer again, with `Idempotent-Replayed: true`.
+         */
         post: operations["create_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/tasks/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Streams every committed change of the user's tasks, as server-sent events.
+         * @description Each change is an event named `task.created`, `task.updated` or `task.deleted`, whose
+         *     `data` is the task as the other routes return it (for a delete, as it was) and whose
+         *     `id` is opaque. An event named `resync` (data `{}`) says changes may have been missed:
+         *     read the list again. A comment line arrives as soon as the stream is open, and at least
+         *     every 15 seconds (by default) while it is idle.
+         *
+         *     The stream ends when the token expires (reconnect with a fresh one), and a reader that
+         *     falls too far behind is disconnected; either way, read the list again after
+         *     reconnecting: nothing is replayed.
+         */
+        get: operations["task_events"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -259,7 +294,10 @@ export interface operations {
                 limit?: number;
                 offset?: number;
             };
-            header?: never;
+            header?: {
+                /** @description 304 without a body when the answer's current `ETag` is listed (weak comparison), or with `*`. Neither `*` nor a comma-separated list of entity tags is 400. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description The signed-in user, percent-encoded as `encodeURIComponent(sub)` does: once decoded (UTF-8) it must equal the token's `sub` byte for byte, else 403. */
                 user_id: string;
@@ -271,6 +309,8 @@ export interface operations {
             /** @description One page of tasks */
             200: {
                 headers: {
+                    /** @description The strong entity tag of this answer */
+                    ETag?: string;
                     /** @description `<…>; rel="next"`: this query with `offset` advanced; only when there is a next page */
                     Link?: string;
                     /** @description How many tasks match `status` and `q`, over all pages */
@@ -279,6 +319,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Task"][];
+                };
+            };
+            /** @description `If-None-Match` lists the current entity tag, or is `*`; no body */
+            304: {
+                headers: {
+                    /** @description The current entity tag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A malformed request: `If-None-Match` is neither `*` nor a list of entity tags */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No bearer token, or one that is malformed, expired or invalid */
@@ -335,7 +393,10 @@ export interface operations {
     create_task: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the create safe to repeat: a later request with the same key and the same body (compared as JSON) creates nothing and gets the first answer again, for at least 24 hours; the same key with another body is 422, and while the first is in progress, 409. Keys belong to the user. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The signed-in user, percent-encoded as `encodeURIComponent(sub)` does: once decoded (UTF-8) it must equal the token's `sub` byte for byte, else 403. */
                 user_id: string;
@@ -348,9 +409,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The new task */
+            /** @description The new task, or the first answer to this `Idempotency-Key` again */
             201: {
                 headers: {
+                    /** @description The task's strong entity tag */
+                    ETag?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: string;
                     /** @description `/api/{user_id}/tasks/{id}` */
                     Location?: string;
                     [name: string]: unknown;
@@ -359,7 +424,7 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            /** @description The body is not well-formed JSON (or not UTF-8) */
+            /** @description A malformed request: `Idempotency-Key` is not 1 to 255 visible ASCII characters; or the body is not well-formed JSON (or not UTF-8) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -397,6 +462,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The first request with this `Idempotency-Key` is still in progress */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before repeating it */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The body is over 65536 bytes */
             413: {
                 headers: {
@@ -415,9 +491,92 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A body member is invalid, or the `Idempotency-Key` was used with another body; `errors` names each */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug; the detail is generic */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the signing keys are unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    task_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed-in user, percent-encoded as `encodeURIComponent(sub)` does: once decoded (UTF-8) it must equal the token's `sub` byte for byte, else 403. */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream, until the token expires */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description No bearer token, or one that is malformed, expired or invalid */
+            401: {
+                headers: {
+                    /** @description `Bearer realm="api"`; with `error="invalid_token"` and `error_description` when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path's `user_id` is not the token's `sub` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A path or query parameter or a body member is invalid; `errors` names each */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has as many event streams open as allowed */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before opening another */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -449,7 +608,10 @@ export interface operations {
     get_task: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 304 without a body when the answer's current `ETag` is listed (weak comparison), or with `*`. Neither `*` nor a comma-separated list of entity tags is 400. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description The signed-in user, percent-encoded as `encodeURIComponent(sub)` does: once decoded (UTF-8) it must equal the token's `sub` byte for byte, else 403. */
                 user_id: string;
@@ -463,10 +625,30 @@ export interface operations {
             /** @description The task */
             200: {
                 headers: {
+                    /** @description The task's strong entity tag */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description `If-None-Match` lists the current entity tag, or is `*`; no body */
+            304: {
+                headers: {
+                    /** @description The current entity tag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A malformed request: `If-None-Match` is neither `*` nor a list of entity tags */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No bearer token, or one that is malformed, expired or invalid */
@@ -532,7 +714,10 @@ export interface operations {
     update_task_put: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Apply the change only if the task's current `ETag` is listed (strong comparison: weak tags `W/"…"` never match), or, with `*`, if the task exists; else 412. Neither `*` nor a comma-separated list of entity tags is 400. */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The signed-in user, percent-encoded as `encodeURIComponent(sub)` does: once decoded (UTF-8) it must equal the token's `sub` byte for byte, else 403. */
                 user_id: string;
@@ -550,13 +735,15 @@ export interface operations {
             /** @description The updated task */
             200: {
                 headers: {
+                    /** @description The task's new strong entity tag */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            /** @description The body is not well-formed JSON (or not UTF-8) */
+            /** @description A malformed request: `If-Match` is neither `*` nor a list of entity tags; or the body is not well-formed JSON (or not UTF-8) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -597,6 +784,17 @@ export interface operations {
             /** @description The body did not arrive within the body read timeout */
             408: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `If-Match` does not list the task's current entity tag; nothing changed */
+            412: {
+                headers: {
+                    /** @description The task's current entity tag */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -655,7 +853,10 @@ export interface operations {
     delete_task: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Apply the change only if the task's current `ETag` is listed (strong comparison: weak tags `W/"…"` never match), or, with `*`, if the task exists; else 412. Neither `*` nor a comma-separated list of entity tags is 400. */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The signed-in user, percent-encoded as `encodeURIComponent(sub)` does: once decoded (UTF-8) it must equal the token's `sub` byte for byte, else 403. */
                 user_id: string;
@@ -669,10 +870,21 @@ export interface operations {
             /** @description The deleted task */
             200: {
                 headers: {
+                    /** @description The strong entity tag the task had */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description A malformed request: `If-Match` is neither `*` nor a list of entity tags */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No bearer token, or one that is malformed, expired or invalid */
@@ -698,6 +910,17 @@ export interface operations {
             /** @description This user has no task with this id */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `If-Match` does not list the task's current entity tag; nothing changed */
+            412: {
+                headers: {
+                    /** @description The task's current entity tag */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -738,7 +961,10 @@ export interface operations {
     update_task_patch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Apply the change only if the task's current `ETag` is listed (strong comparison: weak tags `W/"…"` never match), or, with `*`, if the task exists; else 412. Neither `*` nor a comma-separated list of entity tags is 400. */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The signed-in user, percent-encoded as `encodeURIComponent(sub)` does: once decoded (UTF-8) it must equal the token's `sub` byte for byte, else 403. */
                 user_id: string;
@@ -756,13 +982,15 @@ export interface operations {
             /** @description The updated task */
             200: {
                 headers: {
+                    /** @description The task's new strong entity tag */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            /** @description The body is not well-formed JSON (or not UTF-8) */
+            /** @description A malformed request: `If-Match` is neither `*` nor a list of entity tags; or the body is not well-formed JSON (or not UTF-8) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -803,6 +1031,17 @@ export interface operations {
             /** @description The body did not arrive within the body read timeout */
             408: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `If-Match` does not list the task's current entity tag; nothing changed */
+            412: {
+                headers: {
+                    /** @description The task's current entity tag */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -861,7 +1100,10 @@ export interface operations {
     complete_task: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Apply the change only if the task's current `ETag` is listed (strong comparison: weak tags `W/"…"` never match), or, with `*`, if the task exists; else 412. Neither `*` nor a comma-separated list of entity tags is 400. */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The signed-in user, percent-encoded as `encodeURIComponent(sub)` does: once decoded (UTF-8) it must equal the token's `sub` byte for byte, else 403. */
                 user_id: string;
@@ -880,13 +1122,15 @@ export interface operations {
             /** @description The task */
             200: {
                 headers: {
+                    /** @description The task's new strong entity tag */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            /** @description The body is not well-formed JSON (or not UTF-8) */
+            /** @description A malformed request: `If-Match` is neither `*` nor a list of entity tags; or the body is not well-formed JSON (or not UTF-8) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -927,6 +1171,17 @@ export interface operations {
             /** @description The body did not arrive within the body read timeout */
             408: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `If-Match` does not list the task's current entity tag; nothing changed */
+            412: {
+                headers: {
+                    /** @description The task's current entity tag */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {

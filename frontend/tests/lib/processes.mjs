@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { OUTPUT_DIR } from "./paths.mjs";
 
 const liveChildren = new Set();
+/** Log files already started by this run: a process started again under the same name appends. */
+const startedLogs = new Set();
 process.on("exit", () => {
   for (const child of liveChildren) {
     try {
@@ -33,11 +35,13 @@ export function freePort() {
 
 /**
  * Starts `command` in its own process group (so its children stop with it) with exactly
- * `env` plus PATH and HOME; output goes to test-output/logs/NAME.log.
+ * `env` plus PATH and HOME; output goes to test-output/logs/NAME.log (appended to when the
+ * same name is started again in this run).
  */
 export function startProcess(name, command, args, { env, cwd }) {
   mkdirSync(join(OUTPUT_DIR, "logs"), { recursive: true });
-  const log = createWriteStream(join(OUTPUT_DIR, "logs", `${name}.log`));
+  const log = createWriteStream(join(OUTPUT_DIR, "logs", `${name}.log`), { flags: startedLogs.has(name) ? "a" : "w" });
+  startedLogs.add(name);
   const child = spawn(command, args, {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME || "/tmp", ...env },

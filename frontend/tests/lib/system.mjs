@@ -3,13 +3,15 @@
 
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import pg from "pg";
 import { chromium } from "playwright-core";
 import { API_BIN, FRONTEND, OUTPUT_DIR } from "./paths.mjs";
 import { freePort, startProcess, waitForStatus } from "./processes.mjs";
 
 const ADMIN_URL = process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
+/** Log files are named after the test file that runs (`node --test` runs each in its own process). */
+const LOG_PREFIX = basename(process.argv[1] ?? "run", ".test.mjs");
 
 // The flags the repository's other browser test uses: no sandbox (root in CI), no GPU, and
 // no traffic of the browser's own.
@@ -34,7 +36,7 @@ async function adminQuery(sql) {
 }
 
 /** A uniquely named database; `drop()` removes it (WITH (FORCE): connections may remain). */
-export async function createTestDatabase(prefix) {
+async function createTestDatabase(prefix) {
   const name = `${prefix}_${process.pid}_${randomBytes(4).toString("hex")}`;
   await adminQuery(`CREATE DATABASE "${name}"`);
   const url = new URL(ADMIN_URL);
@@ -46,13 +48,13 @@ export async function createTestDatabase(prefix) {
  * `next start` on the build in .next/, as http://localhost:PORT (the origin Better Auth puts
  * in `iss`/`aud`); resolves once Better Auth's migrations have run and the JWKS answers.
  */
-export async function startFrontend({ databaseUrl, secret }) {
+async function startFrontend({ databaseUrl, secret }) {
   if (!existsSync(join(FRONTEND, ".next", "BUILD_ID"))) {
     throw new Error("frontend/.next is missing: run `npm run build` first (scripts/test-frontend.sh does)");
   }
   const port = await freePort();
   const url = `http://localhost:${port}`;
-  const proc = startProcess("next", join(FRONTEND, "node_modules/.bin/next"), ["start", "-p", String(port)], {
+  const proc = startProcess(`${LOG_PREFIX}-next`, join(FRONTEND, "node_modules/.bin/next"), ["start", "-p", String(port)], {
     cwd: FRONTEND,
     env: { DATABASE_URL: databaseUrl, BETTER_AUTH_SECRET: secret, BETTER_AUTH_URL: url, NODE_ENV: "production" },
   });
@@ -70,11 +72,11 @@ export async function startFrontend({ databaseUrl, secret }) {
  * (NEXT_PUBLIC_API_URL), with `extraEnv` on top. Resolves once /ready is 200 (database up,
  * JWKS fetched).
  */
-export async function startApi({ port, databaseUrl, frontendUrl, extraEnv = {} }) {
+async function startApi({ port, databaseUrl, frontendUrl, extraEnv = {} }) {
   if (!existsSync(API_BIN)) throw new Error(`${API_BIN} is missing: run \`cargo build -p tasks-server\``);
   const cwd = join(OUTPUT_DIR, "api-cwd");
   mkdirSync(cwd, { recursive: true });
-  const proc = startProcess("api", API_BIN, [], {
+  const proc = startProcess(`${LOG_PREFIX}-api`, API_BIN, [], {
     cwd,
     env: {
       HOST: "127.0.0.1",
@@ -106,6 +108,40 @@ export function launchBrowser() {
     args: CHROMIUM_ARGS,
     timeout: 60_000,
   });
+}
+
+/**
+ * The whole system on a fresh database, with the API on the port the frontend was built
+ * for: `restartApi(extraEnv)` starts it again with other settings; `stop()` ends it all.
+ */
+export async function startSystem(databasePrefix) {
+  const apiUrl = new URL(process.env.NEXT_PUBLIC_API_URL || "http://invalid");
+  if (apiUrl.hostname !== "127.0.0.1") {
+    throw new Error("NEXT_PUBLIC_API_URL must be the http://127.0.0.1:PORT the build was made for");
+  }
+  const port = Number(apiUrl.port);
+  const system = {};
+  system.stop = async () => {
+    await system.browser?.close();
+    await system.api?.stop();
+    await system.frontend?.stop();
+    await system.db?.drop();
+  };
+  try {
+    system.db = await createTestDatabase(databasePrefix);
+    system.frontend = await startFrontend({ databaseUrl: system.db.url, secret: randomBytes(32).toString("base64url") });
+    const apiOptions = { port, databaseUrl: system.db.url, frontendUrl: system.frontend.url };
+    system.api = await startApi(apiOptions);
+    system.restartApi = async (extraEnv = {}) => {
+      await system.api.stop();
+      system.api = await startApi({ ...apiOptions, extraEnv });
+    };
+    system.browser = await launchBrowser();
+  } catch (error) {
+    await system.stop();
+    throw error;
+  }
+  return system;
 }
 
 /** Desktop and phone-width screenshots, kept in test-output/screenshots/. */
