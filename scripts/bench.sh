@@ -10,7 +10,9 @@
 # turns, and a table of req/s, p50/p99, errors, RSS, time to ready and the ratio to pgbench.
 # Exits non-zero on any non-2xx response, socket error or failed transaction.
 # Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
-# BENCH_ROUNDS (1), BENCH_SCENARIOS, BENCH_JWKS_SCENARIOS, BENCH_WARMUP (3 s).
+# BENCH_ROUNDS (1), BENCH_SCENARIOS, BENCH_JWKS_SCENARIOS, BENCH_WARMUP (3 s),
+# BENCH_WRITE_COSTS (e.g. create,toggle: also with the change notification off, pgbench
+# without the version, and creates with an Idempotency-Key; docs/performance.md).
 # Metrics are on, as deployed; `--server-env APP__METRICS__ENABLED=false` measures without
 # them (docs/metrics.md: the cost of the metrics).
 set -euo pipefail

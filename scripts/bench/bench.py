@@ -361,11 +361,13 @@ PGBENCH_TPS = re.compile(r"^tps = ([\d.]+) \(without initial connection time\)",
 PGBENCH_FAILED = re.compile(r"^number of failed transactions: (\d+)", re.M)
 
 
-def run_pgbench(db_url: str, scenario: str, args, duration: int, workdir: Path) -> Result:
+def run_pgbench(
+    db_url: str, scenario: str, args, duration: int, workdir: Path, label: str = "pgbench", sql: Path = HERE / "pgbench"
+) -> Result:
     scripts = (
-        [f"{HERE / 'pgbench' / name}.sql@{weight}" for name, weight in (("list", 7), ("get", 1), ("create", 1), ("toggle", 1))]
+        [f"{sql / name}.sql@{weight}" for name, weight in (("list", 7), ("get", 1), ("create", 1), ("toggle", 1))]
         if scenario == "mix"
-        else [str(HERE / "pgbench" / f"{scenario}.sql")]
+        else [str(sql / f"{scenario}.sql")]
     )
     log_dir = workdir / f"pgbench-{scenario}-{time.monotonic_ns()}"
     log_dir.mkdir()
@@ -400,7 +402,7 @@ def run_pgbench(db_url: str, scenario: str, args, duration: int, workdir: Path) 
         return latencies[min(len(latencies) - 1, int(q * len(latencies)))] / 1000
 
     return Result(
-        target="pgbench",
+        target=label,
         scenario=scenario,
         rps=float(tps.group(1)),
         p50_ms=percentile(0.50),
@@ -412,7 +414,96 @@ def run_pgbench(db_url: str, scenario: str, args, duration: int, workdir: Path) 
 def reset_rows(db_url: str, seeded_rows: int) -> None:
     """Puts the table back to the seed's rows (removing those a create added) and vacuums it."""
     psql(db_url, f"DELETE FROM tasks WHERE id > {seeded_rows}")
+    psql(db_url, "DELETE FROM idempotency_keys")
     psql(db_url, "VACUUM ANALYZE tasks")
+    psql(db_url, "VACUUM ANALYZE idempotency_keys")
+
+
+# --- what a write's version and change notification cost ---------------------------------
+
+NOTIFY_TRIGGER = "tasks_announce_change"
+# The pieces of the write statements that carry the version (contract §7's entity tags).
+VERSION_SQL = (', "version" = ("tasks"."version" + 1)', ', "tasks"."version"')
+
+
+def set_notifications(db_url: str, on: bool) -> None:
+    """Turns the trigger that announces every committed change (live updates) on or off."""
+    psql(db_url, f"ALTER TABLE tasks {'ENABLE' if on else 'DISABLE'} TRIGGER {NOTIFY_TRIGGER}")
+
+
+def unversioned_scripts(workdir: Path) -> Path:
+    """pgbench's write statements without the version's bump and return: the writes as they
+    were before entity tags (the column stays, with its default)."""
+    folder = workdir / "pgbench-unversioned"
+    folder.mkdir(exist_ok=True)
+    for scenario in ("create", "toggle"):
+        text = (HERE / "pgbench" / f"{scenario}.sql").read_text()
+        for piece in VERSION_SQL:
+            text = text.replace(piece, "")
+        if "version" in text.split("\n", 1)[1]:
+            raise RuntimeError(f"{scenario}.sql: the version is still in {text!r}")
+        (folder / f"{scenario}.sql").write_text(text)
+    return folder
+
+
+WRITE_COST_TARGETS = {
+    "api": "api, as shipped",
+    "api-quiet": "api, NOTIFY off",
+    "api-keyed": "api, as shipped, each with an Idempotency-Key",
+    "pgbench": "pgbench, as shipped",
+    "pgbench-quiet": "pgbench, NOTIFY off",
+    "pgbench-bare": "pgbench, NOTIFY off, no version",
+}
+
+
+def measure_write_costs(server: Server, scripts: dict, args, db_url: str, workdir: Path, seeded_rows: int, record) -> None:
+    """Per write scenario and round, back to back: the API and pgbench with the change
+    notification on and off, and pgbench without the version either."""
+    bare = unversioned_scripts(workdir)
+    runs = (
+        ("api", True, lambda scenario: run_wrk(server, scripts[("hs256", scenario)], args, args.duration, "", scenario)),
+        ("pgbench", True, lambda scenario: run_pgbench(db_url, scenario, args, args.duration, workdir)),
+        ("api-quiet", False, lambda scenario: run_wrk(server, scripts[("hs256", scenario)], args, args.duration, "", scenario)),
+        ("pgbench-quiet", False, lambda scenario: run_pgbench(db_url, scenario, args, args.duration, workdir)),
+        ("pgbench-bare", False, lambda scenario: run_pgbench(db_url, scenario, args, args.duration, workdir, sql=bare)),
+    )
+    keyed = ("api-keyed", True, lambda scenario: run_wrk(server, scripts[("hs256", "keyed")], args, args.duration, "", scenario))
+    try:
+        for scenario in args.write_costs:
+            for _ in range(args.rounds):
+                for name, notify, run in runs + ((keyed,) if scenario == "create" else ()):
+                    set_notifications(db_url, notify)
+                    result = run(scenario)
+                    result.target = WRITE_COST_TARGETS[name]
+                    record(result)
+                    reset_rows(db_url, seeded_rows)
+    finally:
+        set_notifications(db_url, True)
+
+
+def write_cost_table(results: list[Result], scenarios: list[str]) -> list[str]:
+    def rps(scenario: str, name: str) -> float:
+        runs = [r.rps for r in results if r.scenario == scenario and r.target == WRITE_COST_TARGETS[name]]
+        return statistics.fmean(runs)
+
+    lines = [
+        "",
+        "What a write's version and change notification cost (req/s or tps, back to back):",
+        "",
+        "| scenario | pgbench bare | + version | + NOTIFY (as shipped) | api, NOTIFY off | api (as shipped) | NOTIFY costs pgbench | NOTIFY costs the api | api vs pgbench |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]  # fmt: skip
+    for scenario in scenarios:
+        bare, versioned, shipped = rps(scenario, "pgbench-bare"), rps(scenario, "pgbench-quiet"), rps(scenario, "pgbench")
+        api_quiet, api = rps(scenario, "api-quiet"), rps(scenario, "api")
+        lines.append(
+            f"| {scenario} | {bare:,.0f} | {versioned:,.0f} | {shipped:,.0f} | {api_quiet:,.0f} | {api:,.0f} "
+            f"| {1 - shipped / versioned:.1%} | {1 - api / api_quiet:.1%} | {api / shipped:.0%} |"
+        )
+    if "create" in scenarios:
+        keyed, api = rps("create", "api-keyed"), rps("create", "api")
+        lines += ["", f"create with an Idempotency-Key on each: {keyed:,.0f} req/s, {1 - keyed / api:.1%} below create without"]
+    return lines
 
 
 def seed(server: Server, fixture: Fixture, tasks_per_user: int) -> None:
@@ -536,6 +627,12 @@ def parse_args() -> argparse.Namespace:
         default=env("BENCH_JWKS_SCENARIOS", "list,get"),
         help="run again with EdDSA tokens from a local JWKS, paired with HS256 runs; '' to skip",
     )
+    parser.add_argument(
+        "--write-costs",
+        default=env("BENCH_WRITE_COSTS", ""),
+        help="for these write scenarios (create,toggle), also measure with the change notification off "
+        "and pgbench without the version; '' to skip",
+    )
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument(
         "--server-env",
@@ -547,6 +644,10 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     args.scenarios = [s for s in args.scenarios.split(",") if s]
     args.jwks_scenarios = [s for s in args.jwks_scenarios.split(",") if s]
+    args.write_costs = [s for s in args.write_costs.split(",") if s]
+    for scenario in args.write_costs:
+        if scenario not in ("create", "toggle"):
+            parser.error(f"--write-costs: {scenario!r} is not create or toggle")
     for scenario in args.scenarios + args.jwks_scenarios:
         if scenario not in SCENARIOS:
             parser.error(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
@@ -610,7 +711,7 @@ def main() -> int:
             if kind == "eddsa":
                 key = Ed25519Key(workdir)
                 fixture.tokens["eddsa"] = [key.token("bench", claims_for(user, 3600)) for user in users]
-            for scenario in SCENARIOS:
+            for scenario in SCENARIOS + ("keyed",):
                 path = workdir / f"{kind}-{scenario}.lua"
                 write_wrk_script(path, scenario, fixture, kind)
                 scripts[(kind, scenario)] = path
@@ -659,7 +760,12 @@ def main() -> int:
                     if scenario in WRITES_ROWS:
                         reset_rows(db_url, seeded_rows)
 
-        table = report(results, servers, args, load_before)
+        if args.write_costs:
+            measure_write_costs(hs, scripts, args, db_url, workdir, seeded_rows, record)
+
+        table = report([r for r in results if r.target not in WRITE_COST_TARGETS.values()], servers, args, load_before)
+        if args.write_costs:
+            table += "\n" + "\n".join(write_cost_table(results, args.write_costs))
         print(table)
         if args.json:
             Path(args.json).write_text(

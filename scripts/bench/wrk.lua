@@ -7,6 +7,8 @@
 --   create POST  /api/{u}/tasks  {"title": ...}      users in turn
 --   toggle PATCH /api/{u}/tasks/{id}/complete        random user, random task of theirs
 --   mix    70% list, 10% get, 10% create, 10% toggle (a fixed cycle of ten)
+--   keyed  POST  /api/{u}/tasks  as create, with an Idempotency-Key of its own each time
+--          (built per request: the key differs)
 
 local users = {
 --USERS--
@@ -14,6 +16,8 @@ local users = {
 local scenario = --SCENARIO--
 
 local list, create, by_task = {}, {}, {}
+local CREATE_BODY = '{"title":"Benchmark task","description":null}'
+local run_id = 0
 local get, toggle = {}, {}
 local counter = 0
 
@@ -32,8 +36,7 @@ function init(args)
     local headers = { ["Authorization"] = user.auth }
     list[i] = wrk.format("GET", "/api/" .. user.id .. "/tasks", headers)
     local json_headers = { ["Authorization"] = user.auth, ["Content-Type"] = "application/json" }
-    create[i] = wrk.format("POST", "/api/" .. user.id .. "/tasks", json_headers,
-      '{"title":"Benchmark task","description":null}')
+    create[i] = wrk.format("POST", "/api/" .. user.id .. "/tasks", json_headers, CREATE_BODY)
     for _, id in ipairs(user.ids) do
       local base = "/api/" .. user.id .. "/tasks/" .. id
       table.insert(get, wrk.format("GET", base, headers))
@@ -43,6 +46,7 @@ function init(args)
   -- Threads start at different users; random choices differ per thread.
   counter = thread_index * 37
   math.randomseed(os.time() + thread_index * 7919)
+  run_id = os.time()
 end
 
 local function next_list()
@@ -53,6 +57,16 @@ end
 local function next_create()
   counter = counter + 1
   return create[(counter % #create) + 1]
+end
+
+local function next_keyed_create()
+  counter = counter + 1
+  local user = users[(counter % #users) + 1]
+  return wrk.format("POST", "/api/" .. user.id .. "/tasks", {
+    ["Authorization"] = user.auth,
+    ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = string.format("bench-%d-%d-%d", run_id, thread_index, counter),
+  }, CREATE_BODY)
 end
 
 local cycle = 0
@@ -68,6 +82,7 @@ request = ({
   list = next_list,
   get = function() return get[math.random(#get)] end,
   create = next_create,
+  keyed = next_keyed_create,
   toggle = function() return toggle[math.random(#toggle)] end,
   mix = next_mix,
 })[scenario]
