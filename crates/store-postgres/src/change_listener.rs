@@ -7,6 +7,8 @@
 //! is back, every open stream is told to re-read ([`ChangeHub::resync_all`]).
 
 use std::future::poll_fn;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -29,6 +31,9 @@ const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
 /// How often the session is asked whether it still answers: a half-open connection would
 /// otherwise leave the listener deaf without noticing.
 const LIVENESS_INTERVAL: Duration = Duration::from_secs(10);
+/// Notifications received but not yet announced. A burst past it (a bulk change of many
+/// rows) is not kept: its changes are dropped and every stream is told to re-read instead.
+const BACKLOG: usize = 4096;
 
 /// Listens for committed task changes and publishes them to a [`ChangeHub`].
 pub struct ChangeListener {
@@ -105,13 +110,19 @@ impl ChangeListener {
             Ok(session) => session,
             Err(error) => return error.into(),
         };
-        let (notifications, mut received) = mpsc::unbounded_channel();
+        let (notifications, mut received) = mpsc::channel(BACKLOG);
+        let dropped = Arc::new(AtomicBool::new(false));
+        let dropping = Arc::clone(&dropped);
         let driver = tokio::spawn(async move {
             while let Some(message) = poll_fn(|context| connection.poll_message(context)).await {
                 match message {
                     Ok(AsyncMessage::Notification(notification)) => {
-                        if notifications.send(notification).is_err() {
-                            return;
+                        match notifications.try_send(notification) {
+                            Ok(()) => {}
+                            Err(mpsc::error::TrySendError::Full(_)) => {
+                                dropping.store(true, Ordering::Release);
+                            }
+                            Err(mpsc::error::TrySendError::Closed(_)) => return,
                         }
                     }
                     Ok(_) => {}
@@ -140,7 +151,12 @@ impl ChangeListener {
         loop {
             tokio::select! {
                 notification = received.recv() => match notification {
-                    Some(notification) => announce(hub, notification.payload()),
+                    Some(notification) => {
+                        if dropped.swap(false, Ordering::AcqRel) {
+                            hub.resync_all();
+                        }
+                        announce(hub, notification.payload());
+                    }
                     None => return SessionLost::Closed,
                 },
                 _ = liveness.tick() => {

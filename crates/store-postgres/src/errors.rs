@@ -97,6 +97,19 @@ pub(crate) fn from_query(error: QueryError) -> TaskError {
     }
 }
 
+/// Whether the server itself answered `error` to a statement, which ends its transaction
+/// without committing it; a broken connection (or a driver error) leaves that unknown.
+pub(crate) fn refused_by_server(error: &QueryError) -> bool {
+    matches!(
+        error,
+        QueryError::DatabaseError(kind, _)
+            if !matches!(
+                kind,
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand
+            )
+    )
+}
+
 fn is_outage(kind: DatabaseErrorKind, information: &dyn DatabaseErrorInformation) -> bool {
     match kind {
         // The connection broke under the statement (diesel-async reports every driver

@@ -41,6 +41,8 @@ mod ssl_mode;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tls;
+mod write_batch;
+mod writes;
 
 pub use change_listener::ChangeListener;
 pub use connection::SessionRole;

@@ -18,6 +18,8 @@ const POOL_WAITING: &str = "tasks_db_pool_waiting";
 const POOL_WAIT: &str = "tasks_db_pool_wait_seconds";
 const ERRORS: &str = "tasks_db_errors_total";
 const LISTENER_RECONNECTS: &str = "tasks_db_listener_reconnects_total";
+/// Its buckets are set where the recorder is built.
+pub const WRITE_BATCH_SIZE: &str = "tasks_db_write_batch_size";
 
 /// Registers the help text of the store's metrics with the installed recorder.
 pub fn describe() {
@@ -43,6 +45,11 @@ pub fn describe() {
         ERRORS,
         "Database errors by kind: pool_wait_timeout, connect_timeout, connect_failed, \
          statement_timeout, connection_lost, query, pool_closed, unexpected."
+    );
+    describe_histogram!(
+        WRITE_BATCH_SIZE,
+        "Writes per batch: the writes that waited while the previous batch committed, \
+         sent together as one transaction (1: a write alone)."
     );
     describe_counter!(
         LISTENER_RECONNECTS,
@@ -120,6 +127,11 @@ impl ErrorKind {
 /// The histogram of pool waits, registered once per repository.
 pub(crate) fn pool_wait_histogram() -> Histogram {
     metrics::histogram!(POOL_WAIT)
+}
+
+/// The histogram of write batch sizes, registered once per repository.
+pub(crate) fn write_batch_histogram() -> Histogram {
+    metrics::histogram!(WRITE_BATCH_SIZE)
 }
 
 type ConnectionManager = AsyncDieselConnectionManager<AsyncPgConnection>;

@@ -5,13 +5,14 @@ use std::time::Instant;
 use ::metrics::Histogram;
 use deadpool::Runtime;
 use deadpool::managed::Object;
-use diesel::dsl::{Filter, not};
+use diesel::dsl::Filter;
 use diesel::prelude::*;
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
+use futures_util::future::join_all;
 use secrecy::ExposeSecret;
 use tasks_domain::{
     IdempotentRequest, ListQuery, NewTask, Precondition, Task, TaskId, TaskPage, TaskPatch, UserId,
@@ -21,19 +22,20 @@ use tasks_ports::{Created, TaskError, TaskRepository};
 
 use crate::connection::{ConnectionRecipe, SessionRole};
 use crate::errors::{self, StatementTimedOut};
-use crate::guard::guard;
 use crate::idempotency::{self, KeyOutcome};
-use crate::metrics::{ConnectionGauges, ErrorKind, pool_wait_histogram};
-use crate::models::{NewTaskRow, TaskChanges, TaskRow};
-use crate::owned_update::update_owned_task;
+use crate::metrics::{ConnectionGauges, ErrorKind, pool_wait_histogram, write_batch_histogram};
+use crate::models::TaskRow;
 use crate::ownership::{OwnedBy, owned_by};
 use crate::schema::tasks;
 use crate::shared_session::SharedSession;
+use crate::write_batch::{self, Job, WriteQueue, Written};
+use crate::writes::Write;
 use crate::{PostgresSettings, SetupError, listing};
 
 /// Tasks in PostgreSQL, one SQL statement per use case.
 ///
-/// Writes run on pooled connections. Reads, unless `pipeline_reads` is off, `max_connections`
+/// Writes run on pooled connections; unless `coalesce_writes` is off, those that arrive
+/// while a batch commits go together as the next batch (see [`crate::write_batch`]). Reads, unless `pipeline_reads` is off, `max_connections`
 /// is 1 or connections go through a transaction pooler, share one session instead (see
 /// [`SharedSession`]), which counts towards `max_connections`. Through a transaction pooler,
 /// each statement runs in a transaction of its own (see [`in_transaction`]).
@@ -52,6 +54,8 @@ pub struct PostgresTaskRepository {
     settings: PostgresSettings,
     gauges: ConnectionGauges,
     pool_wait: Histogram,
+    writes: Arc<WriteQueue>,
+    batch_sizes: Histogram,
 }
 
 impl PostgresTaskRepository {
@@ -150,7 +154,93 @@ impl PostgresTaskRepository {
             settings,
             gauges,
             pool_wait: pool_wait_histogram(),
+            writes: Arc::default(),
+            batch_sizes: write_batch_histogram(),
         }
+    }
+
+    /// Runs `write`: alone, or with the writes that wait beside it as one transaction.
+    async fn write(&self, write: Write) -> Written {
+        if !self.settings.coalesce_writes {
+            return self
+                .run_pooled(async |connection| write.run(connection).await)
+                .await;
+        }
+        self.writes
+            .submit(write, |jobs| {
+                // The task's copy has a queue of its own, never used: holding this one's
+                // sender, the task would keep its own queue open forever.
+                let runner = Self {
+                    writes: Arc::default(),
+                    ..self.clone()
+                };
+                tokio::spawn(write_batch::drain(jobs, async move |batch| {
+                    runner.run_batch(batch).await;
+                }));
+            })
+            .await
+    }
+
+    /// Runs `batch` and answers each of its writes. Two or more go as one transaction with
+    /// their statements pipelined, answered only once it commits. If the server refused a
+    /// statement (or the commit), nothing of the batch committed, and each write runs again
+    /// on its own, so that only the one at fault fails; if the batch failed otherwise (the
+    /// connection was lost, the deadline passed), it may or may not have committed, and
+    /// every write in it is answered as unavailable.
+    async fn run_batch(&self, mut batch: Vec<Job>) {
+        self.batch_sizes.record(batch.len() as f64);
+        if batch.len() == 1 {
+            let job = batch.pop().expect("one job");
+            let outcome = self.run_pooled(async |connection| job.write.run(connection).await);
+            let outcome = outcome.await;
+            return job.answer(outcome);
+        }
+        // Every batch locks the rows it changes in id order, so two batches in flight at
+        // once (one per worker) wait for each other but never deadlock. A batch holds at
+        // most one write per task, so its order within the batch does not matter.
+        batch.sort_by_key(|job| job.write.target().map(|(_, id)| id));
+        let mut refused = false;
+        let committed = self
+            .run_transaction(async |connection| {
+                let shared = &*connection;
+                let rows = join_all(
+                    batch
+                        .iter()
+                        .map(async |job| job.write.run(&mut &*shared).await),
+                )
+                .await
+                .into_iter()
+                .collect::<QueryResult<Vec<_>>>();
+                refused = rows.as_ref().is_err_and(errors::refused_by_server);
+                rows
+            })
+            .await;
+        match committed {
+            Ok(rows) => {
+                for (job, row) in batch.into_iter().zip(rows) {
+                    job.answer(Ok(row));
+                }
+            }
+            Err(_) if refused => self.run_each_alone(batch).await,
+            Err(TaskError::Unavailable(cause)) => {
+                let cause: Arc<dyn std::error::Error + Send + Sync> = Arc::from(cause);
+                for job in batch {
+                    job.answer(Err(TaskError::unavailable(Arc::clone(&cause))));
+                }
+            }
+            Err(_) => self.run_each_alone(batch).await,
+        }
+    }
+
+    /// Runs each write of a batch that did not commit as a statement of its own.
+    async fn run_each_alone(&self, batch: Vec<Job>) {
+        join_all(batch.into_iter().map(async |job| {
+            let outcome = self
+                .run_pooled(async |connection| job.write.run(connection).await)
+                .await;
+            job.answer(outcome);
+        }))
+        .await;
     }
 
     /// Runs `statement` on a pooled connection.
@@ -336,15 +426,12 @@ impl TaskRepository for PostgresTaskRepository {
 
     async fn create(&self, owner: &UserId, task: &NewTask) -> Result<Task, TaskError> {
         let row = self
-            .run_pooled(async |connection| {
-                diesel::insert_into(tasks::table)
-                    .values(NewTaskRow::new(owner, task))
-                    .returning(TaskRow::as_returning())
-                    .get_result(connection)
-                    .await
+            .write(Write::Create {
+                owner: owner.clone(),
+                task: task.clone(),
             })
             .await?;
-        to_task(row)
+        to_task(row.ok_or_else(|| TaskError::unexpected("an insert returned no row"))?)
     }
 
     async fn create_idempotent(
@@ -397,11 +484,11 @@ impl TaskRepository for PostgresTaskRepository {
         precondition: &Precondition,
     ) -> Result<Task, TaskError> {
         let row = self
-            .run_pooled(async |connection| {
-                update_owned_task(guard(owner, id, precondition), TaskChanges::from(patch))
-                    .get_result(connection)
-                    .await
-                    .optional()
+            .write(Write::Update {
+                owner: owner.clone(),
+                id,
+                patch: patch.clone(),
+                precondition: precondition.clone(),
             })
             .await?;
         self.written(row, owner, id, precondition).await
@@ -414,12 +501,10 @@ impl TaskRepository for PostgresTaskRepository {
         precondition: &Precondition,
     ) -> Result<Task, TaskError> {
         let row = self
-            .run_pooled(async |connection| {
-                diesel::delete(tasks::table.filter(guard(owner, id, precondition)))
-                    .returning(TaskRow::as_returning())
-                    .get_result(connection)
-                    .await
-                    .optional()
+            .write(Write::Delete {
+                owner: owner.clone(),
+                id,
+                precondition: precondition.clone(),
             })
             .await?;
         self.written(row, owner, id, precondition).await
@@ -431,16 +516,11 @@ impl TaskRepository for PostgresTaskRepository {
         id: TaskId,
         precondition: &Precondition,
     ) -> Result<Task, TaskError> {
-        // One statement: concurrent toggles serialize on the row lock, none is lost.
         let row = self
-            .run_pooled(async |connection| {
-                update_owned_task(
-                    guard(owner, id, precondition),
-                    tasks::completed.eq(not(tasks::completed)),
-                )
-                .get_result(connection)
-                .await
-                .optional()
+            .write(Write::Toggle {
+                owner: owner.clone(),
+                id,
+                precondition: precondition.clone(),
             })
             .await?;
         self.written(row, owner, id, precondition).await

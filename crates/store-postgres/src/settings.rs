@@ -18,6 +18,9 @@ pub struct PostgresSettings {
     /// pipelined, leaving the rest of `max_connections` to writes (when it is at least 2).
     /// Not through a transaction pooler.
     pub pipeline_reads: bool,
+    /// Whether writes that arrive while a batch of them commits go together as the next
+    /// batch: one transaction, one commit (see the crate's `write_batch` module).
+    pub coalesce_writes: bool,
     /// Whether `url` goes through a transaction-mode pooler such as PgBouncer without
     /// prepared-statement support (also on with `pgbouncer=true` in the URL): each statement
     /// then runs in a transaction of its own, prepared in it, with its statement timeout set
@@ -44,6 +47,7 @@ impl PostgresSettings {
             url: SecretString::from(url.into()),
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
             pipeline_reads: true,
+            coalesce_writes: true,
             transaction_pooler: false,
             pool_wait_timeout: Self::DEFAULT_TIMEOUT,
             connect_timeout: Self::DEFAULT_TIMEOUT,

@@ -16,3 +16,4 @@ mod support;
 mod tls;
 mod tls_cluster;
 mod use_cases;
+mod write_batches;

@@ -5,16 +5,15 @@ use std::time::Duration;
 
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use secrecy::SecretString;
-use tasks_domain::{ListQuery, Precondition, TaskId};
+use tasks_domain::ListQuery;
 use tasks_ports::{ChangeHub, FeedEvent, TaskError, TaskRepository};
 use tasks_store_postgres::testing::TestDatabase;
 use tasks_store_postgres::{ChangeListener, PostgresSettings, PostgresTaskRepository};
-use tokio::task::JoinHandle;
-use tokio::time::{sleep, timeout};
-use tokio_postgres::Client;
+use tokio::time::timeout;
 
 use crate::support::{
-    PROMPTLY, fresh_repository, new_task, retitle, silent_server, sql_session, user,
+    PROMPTLY, blocked_update, fresh_repository, locked_task, new_task, silent_server, sql_session,
+    until_one_waits_on_a_lock, user,
 };
 
 /// Each series as `name{label=value,...}` and its value. Taking it resets the counters.
@@ -59,63 +58,6 @@ fn errors(recorded: &[(String, DebugValue)], kind: &str) -> u64 {
     }
 }
 
-/// A task whose row another session holds locked, so that the next write on it waits.
-/// The lock goes when the returned session does.
-async fn locked_task(
-    database: &TestDatabase,
-    repository: &PostgresTaskRepository,
-) -> (TaskId, Client) {
-    let task = repository
-        .create(&user("alice"), &new_task("locked"))
-        .await
-        .unwrap();
-    let locker = sql_session(database).await;
-    locker
-        .batch_execute(&format!(
-            "BEGIN; SELECT 1 FROM tasks WHERE id = {} FOR UPDATE",
-            task.id.get()
-        ))
-        .await
-        .unwrap();
-    (task.id, locker)
-}
-
-/// Starts a retitle of `id` in the background: it waits on the row lock.
-fn blocked_update(
-    repository: &PostgresTaskRepository,
-    id: TaskId,
-) -> JoinHandle<Result<(), TaskError>> {
-    let repository = repository.clone();
-    tokio::spawn(async move {
-        repository
-            .update(&user("alice"), id, &retitle("late"), &Precondition::Always)
-            .await
-            .map(drop)
-    })
-}
-
-/// Waits until some session of the test database waits on a row lock.
-async fn until_one_waits_on_a_lock(admin: &Client) {
-    timeout(PROMPTLY, async {
-        loop {
-            let row = admin
-                .query_one(
-                    "SELECT count(*) FROM pg_stat_activity \
-                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
-                    &[],
-                )
-                .await
-                .unwrap();
-            if row.get::<_, i64>(0) > 0 {
-                return;
-            }
-            sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the update waits on the lock");
-}
-
 #[tokio::test]
 async fn connections_are_counted_by_state() {
     let recorder = DebuggingRecorder::new();
@@ -157,6 +99,8 @@ async fn connections_are_counted_by_state() {
     update.await.unwrap().unwrap();
 
     drop(repository);
+    // The task that ran its write batches lets go of the pool once it sees the queue close.
+    tokio::task::yield_now().await;
     gauges.record();
     let gone = recorded(&snapshotter);
     assert_eq!(gauge(&gone, "tasks_db_connections{state=idle}"), 0.0);
@@ -200,9 +144,11 @@ async fn statement_and_pool_timeouts_are_counted_by_kind() {
     let snapshotter = recorder.snapshotter();
     let _recording = metrics::set_default_local_recorder(&recorder);
     let database = TestDatabase::create().await;
-    // One pooled connection, so that a second write waits for it.
+    // One pooled connection, so that a second write waits for it (rather than for the
+    // batch in flight, as coalesced writes do).
     let repository = PostgresTaskRepository::connect(&PostgresSettings {
         max_connections: 1,
+        coalesce_writes: false,
         pool_wait_timeout: Duration::from_millis(200),
         statement_timeout: Duration::from_secs(2),
         ..PostgresSettings::new(database.url())

@@ -1,11 +1,12 @@
 use std::time::Duration;
 
-use tasks_domain::{Description, NewTask, TaskPatch, Title, UserId};
-use tasks_ports::TaskError;
+use tasks_domain::{Description, NewTask, Precondition, TaskId, TaskPatch, Title, UserId};
+use tasks_ports::{TaskError, TaskRepository};
 use tasks_store_postgres::testing::TestDatabase;
 use tasks_store_postgres::{PostgresSettings, PostgresTaskRepository};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tokio::time::{sleep, timeout};
 use tokio_postgres::{Client, NoTls};
 
 pub fn user(id: &str) -> UserId {
@@ -75,4 +76,61 @@ pub async fn silent_server() -> (String, JoinHandle<()>) {
         }
     });
     (url, server)
+}
+
+/// A task whose row another session holds locked, so that the next write on it waits.
+/// The lock goes when the returned session does.
+pub async fn locked_task(
+    database: &TestDatabase,
+    repository: &PostgresTaskRepository,
+) -> (TaskId, Client) {
+    let task = repository
+        .create(&user("alice"), &new_task("locked"))
+        .await
+        .unwrap();
+    let locker = sql_session(database).await;
+    locker
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM tasks WHERE id = {} FOR UPDATE",
+            task.id.get()
+        ))
+        .await
+        .unwrap();
+    (task.id, locker)
+}
+
+/// Starts a retitle of `id` in the background: it waits on the row lock.
+pub fn blocked_update(
+    repository: &PostgresTaskRepository,
+    id: TaskId,
+) -> JoinHandle<Result<(), TaskError>> {
+    let repository = repository.clone();
+    tokio::spawn(async move {
+        repository
+            .update(&user("alice"), id, &retitle("late"), &Precondition::Always)
+            .await
+            .map(drop)
+    })
+}
+
+/// Waits until some session of the test database waits on a row lock.
+pub async fn until_one_waits_on_a_lock(admin: &Client) {
+    timeout(PROMPTLY, async {
+        loop {
+            let row = admin
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                    &[],
+                )
+                .await
+                .unwrap();
+            if row.get::<_, i64>(0) > 0 {
+                return;
+            }
+            sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the update waits on the lock");
 }
