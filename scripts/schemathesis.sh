@@ -5,7 +5,9 @@
 # request refused and any schema-invalid one accepted.
 #
 # The live-update stream (GET /api/{user_id}/tasks/events) is left out: a valid request
-# streams until the token expires. The end-to-end tests cover it.
+# streams until the token expires. The end-to-end tests cover it. Generated idempotency
+# keys get a unique suffix (scripts/schemathesis_hooks.py), so that unrelated creates do
+# not replay each other.
 #
 # Needs python3, psql and a PostgreSQL server in TEST_DATABASE_URL (default
 # postgres://postgres@127.0.0.1:5432/postgres; scripts/ensure-postgres.sh starts one).
@@ -111,6 +113,7 @@ EOF
 
 echo "== schemathesis run"
 TASKS_TOKEN=$token TASKS_USER_ID=$USER_ID \
+  PYTHONPATH="$PWD/scripts" SCHEMATHESIS_HOOKS=schemathesis_hooks \
   "$venv/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run "$base_url/openapi.json" \
   --checks all \
   --exclude-path '/api/{user_id}/tasks/events' \

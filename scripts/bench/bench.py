@@ -189,13 +189,26 @@ class Server:
         self.port = free_port()
         # Metrics on as deployed (unless --server-env turns them off), on a port of its own
         # on loopback.
-        metrics = {"APP__METRICS__HOST": "127.0.0.1", "APP__METRICS__PORT": str(free_port())}
+        self.metrics_port = free_port()
+        metrics = {"APP__METRICS__HOST": "127.0.0.1", "APP__METRICS__PORT": str(self.metrics_port)}
         self.env = {**metrics, **env, "PORT": str(self.port)}
         self.log_path = workdir / ("server-" + re.sub(r"[^A-Za-z0-9]+", "-", name) + ".log")
         self.process: subprocess.Popen | None = None
         self.time_to_ready_ms: float | None = None
         self.idle_rss_kib: int | None = None
         self.connection: http.client.HTTPConnection | None = None
+
+    def write_batches(self) -> tuple[float, float] | None:
+        """The write batch histogram's (sum, count) from /metrics: writes and batches so
+        far; None when metrics are off or no write has run."""
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", self.metrics_port, timeout=5)
+            connection.request("GET", "/metrics")
+            text = connection.getresponse().read().decode()
+        except OSError:
+            return None
+        found = dict(re.findall(r"^tasks_db_write_batch_size_(sum|count) ([\d.e+]+)$", text, re.M))
+        return (float(found["sum"]), float(found["count"])) if len(found) == 2 else None
 
     def migrate(self) -> None:
         result = subprocess.run(
@@ -296,6 +309,7 @@ class Result:
     detail: str = ""
     peak_rss_kib: int | None = None
     cpu_per_request_us: float | None = None
+    mean_batch: float | None = None  # writes per write batch during the run (from /metrics)
 
 
 @dataclass
@@ -335,8 +349,14 @@ def run_wrk(server: Server, script: Path, args, duration: int, label: str, scena
         str(script),
         f"http://127.0.0.1:{server.port}",
     ]
+    batches_before = server.write_batches()
     with RssSampler(server.process.pid) as sampler:
         output = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    batches_after = server.write_batches()
+    mean_batch = None
+    if batches_after is not None:
+        writes, batches = (after - before for after, before in zip(batches_after, batches_before or (0.0, 0.0)))
+        mean_batch = writes / batches if batches else None
     match = WRK_JSON.search(output.stdout)
     if output.returncode != 0 or match is None:
         raise RuntimeError(f"wrk failed: {output.stdout}\n{output.stderr}")
@@ -354,6 +374,7 @@ def run_wrk(server: Server, script: Path, args, duration: int, label: str, scena
         detail=detail,
         peak_rss_kib=sampler.peak_kib,
         cpu_per_request_us=sampler.cpu_used / max(stats["requests"], 1) * 1e6,
+        mean_batch=mean_batch,
     )
 
 
@@ -597,6 +618,12 @@ def report(results: list[Result], servers: list[Server], args, load_before: str)
             )
         )
     lines.append("")
+    batched = [r for r in results if r.mean_batch]
+    if batched:
+        lines.append(
+            "- writes per write batch (mean, from /metrics): "
+            + ", ".join(f"{r.scenario} {r.target} {r.mean_batch:.1f}" for r in batched)
+        )
     for server in servers:
         if server.process is None:
             continue
@@ -728,6 +755,7 @@ def main() -> int:
             log(
                 f"{result.scenario:6} {result.target:20} {result.rps:9,.0f} req/s  p50 {fmt(result.p50_ms)} ms  "
                 f"p99 {fmt(result.p99_ms)} ms  errors {result.errors} {result.detail}"
+                + (f"  {fmt(result.mean_batch, 1)} writes per batch" if result.mean_batch else "")
             )
             if result.errors:
                 failed = True
