@@ -12,7 +12,7 @@ use crate::owned_update::update_owned_task;
 use crate::schema::tasks;
 
 /// One write of one owner's task, with everything its statement needs.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum Write {
     Create {
         owner: UserId,

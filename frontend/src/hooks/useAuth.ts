@@ -1,6 +1,7 @@
 "use client";
 
 import { authClient } from "@/lib/auth-client";
+import { forgetReadPages } from "@/lib/api";
 import { forgetApiToken, getApiToken } from "@/lib/token";
 
 /** The signed-in user's session and the account actions, as the pages use them. */
@@ -22,6 +23,7 @@ export function useAuth() {
 
   const signOut = async () => {
     forgetApiToken();
+    forgetReadPages();
     return authClient.signOut();
   };
 

@@ -67,7 +67,7 @@ export function useTasks(userId: string) {
     setQuery((previous) => ({ ...previous, offset: 0, ...change }));
   }, []);
 
-  /** Runs one change; a 422 goes back to the form, any other failure to the page banner. */
+  /** Runs one change; a 412 or 422 goes back to the form, any other failure to the page banner. */
   const change = useCallback(
     async (run: () => Promise<Task>, { toFirstPage = false } = {}): Promise<ChangeResult> => {
       try {

@@ -125,6 +125,11 @@ async function retried<T>(attempt: () => Promise<T>): Promise<T> {
 const readPages = new Map<string, { etag: string; page: TaskPage }>();
 const READ_PAGES_KEPT = 20;
 
+/** Drops every page kept (on sign-out: the next user of this tab never holds them). */
+export function forgetReadPages(): void {
+  readPages.clear();
+}
+
 function remember(key: string, etag: string | null, page: TaskPage) {
   readPages.delete(key);
   if (!etag) return;
